@@ -1,0 +1,3 @@
+"""TEMPORARY"""
+from flask import Blueprint
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,52 @@
+"""The `casework` command: the operator's one interface (a Flask CLI group).
+
+Every command finds the instance folder the same way: --instance DIR, else CASEWORK_INSTANCE,
+else ./instance.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+import click
+from flask.cli import FlaskGroup, ScriptInfo
+
+from casework import create_app, resolve_instance_path
+
+
+def _remember_instance(ctx: click.Context, _param: click.Parameter, value: Optional[str]) -> None:
+    path = resolve_instance_path(value)
+    info = ctx.ensure_object(ScriptInfo)
+    info.create_app = lambda: create_app(instance_path=path)
+    ctx.meta["casework.instance"] = path
+
+
+def _register_commands(group: click.Group) -> None:
+    from casework.commands import audit, database, init, serve, users
+
+    for command in (init.init_command, users.users_group, audit.audit_group,
+                    database.db_group, serve.run_command):
+        group.add_command(command)
+
+
+class CaseworkGroup(FlaskGroup):
+    """Flask's group without its own `run`/`shell`/`routes` defaults clashing with ours."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(add_default_commands=False, load_dotenv=False, set_debug_flag=False,
+                         add_version_option=False, **kwargs)
+        _register_commands(self)
+
+
+cli = CaseworkGroup(
+    name="casework",
+    help="Casework: confidential case management for a women's counselling centre.",
+    params=[click.Option(["--instance"], metavar="DIR", expose_value=False, is_eager=True,
+                         callback=_remember_instance,
+                         help="Instance folder (default: $CASEWORK_INSTANCE or ./instance).")],
+)
+
+
+def main() -> None:
+    cli.main(prog_name="casework", args=sys.argv[1:])

@@ -1,0 +1,75 @@
+"""Envelope encryption in the case store: per-owner data keys, wrapped by the master keys.
+
+A data key is unwrapped on use and kept only in the request's (or command's) application
+context, never longer. Destroying its wrapped form (crypto-shredding) makes everything sealed
+under it unreadable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from sqlalchemy.orm import Session
+
+from casework.clock import now
+from casework.crypto.errors import IntegrityError
+from casework.crypto.keyring import new_data_key
+from casework.crypto.models import DataKey
+from casework.crypto.runtime import current_keyring
+from casework.crypto.sealing import open_json, seal_json
+
+
+class KeyDestroyed(IntegrityError):
+    """The data key was destroyed (the owner was erased): her sealed data cannot be opened."""
+
+
+def _cache() -> dict[str, bytes]:
+    if "casework_data_keys" not in g:
+        g.casework_data_keys = {}
+    return g.casework_data_keys
+
+
+def create_data_key(session: Session) -> DataKey:
+    """A fresh random data key for a new owner, stored wrapped under the newest master key."""
+    plain = new_data_key()
+    master_id, wrapped = current_keyring().wrap_data_key(plain)
+    row = DataKey(master_key_id=master_id, wrapped=wrapped)
+    session.add(row)
+    session.flush()
+    _cache()[row.id] = plain
+    return row
+
+
+def data_key(session: Session, data_key_id: str) -> bytes:
+    """The plain data key, unwrapped at most once per application context."""
+    cache = _cache()
+    if data_key_id not in cache:
+        row = session.get(DataKey, data_key_id)
+        if row is None or row.wrapped is None or row.master_key_id is None:
+            raise KeyDestroyed("this record's key was destroyed; its sealed data is gone")
+        cache[data_key_id] = current_keyring().unwrap_data_key(row.master_key_id, row.wrapped)
+    return cache[data_key_id]
+
+
+def seal_value(session: Session, data_key_id: str, value: Any, *, table: str, field: str,
+               record_id: object) -> bytes:
+    """Seal a JSON-able value under the owner's data key, bound to its table, field and record."""
+    return seal_json(data_key(session, data_key_id), data_key_id, value,
+                     table=table, field=field, record_id=str(record_id))
+
+
+def open_value(session: Session, blob: bytes, *, table: str, field: str, record_id: object) -> Any:
+    """Open a sealed value; the key id inside the blob says which data key opens it."""
+    return open_json(lambda key_id: data_key(session, key_id), blob,
+                     table=table, field=field, record_id=str(record_id))
+
+
+def destroy_data_key(session: Session, data_key_id: str) -> None:
+    """Crypto-shred: forget the wrapped key, so nothing sealed under it opens again."""
+    row = session.get(DataKey, data_key_id)
+    if row is not None:
+        row.wrapped = None
+        row.master_key_id = None
+        row.destroyed_at = now()
+    _cache().pop(data_key_id, None)

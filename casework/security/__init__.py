@@ -1,0 +1,1 @@
+"""Passwords, second factor, sessions, headers and the access policy."""

@@ -1,0 +1,63 @@
+"""Who may reach which endpoint: one table, deny by default.
+
+Every endpoint of the application must appear in RULES. An endpoint without a rule answers 403,
+and tests/test_access_matrix.py walks the whole URL map against every role (and anonymous) so
+that a new route cannot be added without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from casework.auth.models import ROLES
+
+ANONYMOUS = "anonymous"
+
+EVERYONE = frozenset({ANONYMOUS, *ROLES})
+SIGNED_IN = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+COUNSELLOR = frozenset({"counsellor"})
+COORDINATOR = frozenset({"coordinator"})
+SHELTER_PARTNER = frozenset({"shelter_partner"})
+
+RULES: Mapping[str, frozenset[str]] = {
+    "static": EVERYONE,
+    "core.health": EVERYONE,
+    "core.home": SIGNED_IN,
+    # Signing in is reachable before anyone is signed in; each step checks its own state.
+    "auth.sign_in": EVERYONE,
+    "auth.second_factor": EVERYONE,
+    "auth.recovery": EVERYONE,
+    "auth.enrol": EVERYONE,
+    "auth.enrol_password": EVERYONE,
+    "auth.enrol_second_factor": EVERYONE,
+    "auth.recovery_codes": EVERYONE,
+    "auth.set_language": EVERYONE,
+    "auth.sign_out": SIGNED_IN,
+    "auth.lock": SIGNED_IN,
+    "auth.unlock": SIGNED_IN,
+    "auth.reauthenticate": SIGNED_IN,
+    "auth.account": SIGNED_IN,
+    "auth.change_second_factor": SIGNED_IN,
+    "admin.users": ADMIN,
+    "admin.create_user": ADMIN,
+    "admin.user": ADMIN,
+    "admin.change_role": ADMIN,
+    "admin.deactivate_user": ADMIN,
+    "admin.reactivate_user": ADMIN,
+    "admin.reset_password": ADMIN,
+    "admin.reset_second_factor": ADMIN,
+    "admin.end_sessions": ADMIN,
+    "admin.organisations": ADMIN,
+    "admin.audit_log": ADMIN,
+}
+
+
+def roles_allowed(endpoint: str) -> frozenset[str]:
+    """The roles (and possibly ANONYMOUS) that may reach an endpoint; empty when it has no rule."""
+    return RULES.get(endpoint, frozenset())
+
+
+def may_reach(endpoint: str, role: str) -> bool:
+    """Whether someone with `role` (or ANONYMOUS) may reach `endpoint`."""
+    return role in roles_allowed(endpoint)

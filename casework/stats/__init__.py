@@ -1,0 +1,1 @@
+"""The de-identified statistics store."""
