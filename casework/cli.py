@@ -23,9 +23,9 @@ def _remember_instance(ctx: click.Context, _param: click.Parameter, value: Optio
 
 
 def _register_commands(group: click.Group) -> None:
-    from casework.commands import audit, database, init, serve, users
+    from casework.commands import audit, database, init, keys, serve, users
 
-    for command in (init.init_command, users.users_group, audit.audit_group,
+    for command in (init.init_command, users.users_group, keys.keys_group, audit.audit_group,
                     database.db_group, serve.run_command):
         group.add_command(command)
 

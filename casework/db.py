@@ -70,6 +70,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _close_every_scope(scoped: scoped_session[Session]) -> None:
+    """Close the sessions of every application context (works outside any context)."""
+    sessions = scoped.registry.registry  # type: ignore[attr-defined]
+    for session in list(sessions.values()):
+        session.close()
+    sessions.clear()
+
+
 class Databases:
     """Unbound holder of both stores; `init_app` binds them to one application."""
 
@@ -117,13 +125,13 @@ class Databases:
         """Tests: run every session inside outer transactions that the test rolls back."""
         stores = self._stores(app)
         for scoped, connection in ((stores.case_session, case), (stores.stats_session, stats)):
-            scoped.remove()
-            scoped.configure(bind=connection, join_transaction_mode="create_savepoint")
+            _close_every_scope(scoped)
+            scoped.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
 
     def dispose(self, app: Flask) -> None:
         stores = self._stores(app)
-        stores.case_session.remove()
-        stores.stats_session.remove()
+        _close_every_scope(stores.case_session)
+        _close_every_scope(stores.stats_session)
         stores.case_engine.dispose()
         stores.stats_engine.dispose()
 

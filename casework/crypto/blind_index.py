@@ -80,6 +80,70 @@ def name_tokens(text: str) -> set[str]:
     return {token for token in tokens if len(token) >= MIN_TOKEN_CHARS}
 
 
+# Scripts written without short vowels: a Latin spelling ("Fatima") and the transliteration of
+# the script ("ftmh") only meet on their consonants.
+_ABJAD_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC")
+_LATIN_VOWELS = re.compile(r"[aeiouy]")
+SKELETON_PREFIX = "~"
+
+
+def _is_abjad(part: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(_ABJAD_SCRIPTS) for ch in part)
+
+
+def consonant_skeleton(latin: str) -> str:
+    """"fatima" and "ftmh" both give "ftm"; "maryam" and "mrym" give "mrm"."""
+    stripped = _LATIN_VOWELS.sub("", latin)
+    if stripped.endswith("h") and len(stripped) > 2:
+        stripped = stripped[:-1]  # the silent final h of ta marbuta / he
+    collapsed = re.sub(r"(.)\1+", r"\1", stripped)
+    return SKELETON_PREFIX + collapsed if len(collapsed) >= MIN_TOKEN_CHARS else ""
+
+
+def stored_name_tokens(text: str) -> set[str]:
+    """Tokens to index for a stored name: names in an abjad script also get consonant skeletons."""
+    tokens = set()
+    for part in _with_article_dropped(name_parts(text)):
+        forms = name_tokens(part)
+        tokens.update(forms)
+        if _is_abjad(part):
+            tokens.update(consonant_skeleton(form) for form in forms if form.isascii())
+    return {token for token in tokens if token}
+
+
+def query_name_groups(text: str) -> list[set[str]]:
+    """For each part of a typed name, the tokens any of which may match (skeletons included).
+
+    A Latin query gets a skeleton for every part, but only names stored in an abjad script
+    carry skeletons, so "Maria" finds "ماريا" without also finding "Mira".
+    """
+    groups = []
+    for part in name_parts(text):
+        if normalise(part) in _LATIN_ARTICLES:
+            continue  # "Al Zahra": the article is indexed as part of the next word, or not at all
+        forms = name_tokens(part)
+        skeletons = {consonant_skeleton(form) for form in forms if form.isascii()}
+        group = {token for token in forms | skeletons if token}
+        if group:
+            groups.append(group)
+    return groups
+
+
+_ARABIC_ARTICLE = "\u0627\u0644"  # "al-", written joined to the word
+_LATIN_ARTICLES = frozenset({"al", "el", "al-", "el-"})
+
+
+def _with_article_dropped(parts: list[str]) -> list[str]:
+    """"الزهراء" is also indexed as "زهراء", so "Zahra" finds "al-Zahra"."""
+    extra = [part[2:] for part in parts if part.startswith(_ARABIC_ARTICLE) and len(part) > 3]
+    return parts + extra
+
+
+def name_parts(text: str) -> list[str]:
+    """The parts of a name as the tokenizer splits it."""
+    return [part for part in _SEPARATORS.split(text) if part.strip()]
+
+
 def phone_token(text: str) -> str | None:
     """Return the last 9 digits of a phone number, or None if it has fewer than 6.
 

@@ -73,3 +73,8 @@ def destroy_data_key(session: Session, data_key_id: str) -> None:
         row.master_key_id = None
         row.destroyed_at = now()
     _cache().pop(data_key_id, None)
+
+
+def forget_cached_keys() -> None:
+    """Drop every unwrapped data key held by this context (long-running commands, per batch)."""
+    _cache().clear()

@@ -1,0 +1,248 @@
+"""Fixtures: an application on a migrated test database (SQLite, or PostgreSQL when
+CASEWORK_TEST_DATABASE=postgresql), one transaction per test rolled back at the end, a test
+client that speaks HTTPS and handles CSRF tokens like a browser, and `login_as(role)`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from casework import create_app
+from casework.crypto.keyfile import generate_key_material, write_key_file
+from casework.extensions import db as databases
+from casework.extensions import limiter
+
+TEST_PASSWORD = "correct horse battery staple 42"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PG_ADMIN_URL = os.environ.get("CASEWORK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_databases() -> tuple[str, str, Callable[[], None]]:
+    suffix = uuid.uuid4().hex[:8]
+    names = (f"casework_test_case_{suffix}", f"casework_test_stats_{suffix}")
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return f"{base}/{names[0]}", f"{base}/{names[1]}", drop
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    backend = os.environ.get("CASEWORK_TEST_DATABASE", "sqlite")
+    if backend == "postgresql":
+        case_url, stats_url, drop = _postgres_databases()
+        yield {"DATABASE_URL": case_url, "STATS_DATABASE_URL": stats_url}
+        drop()
+        return
+    folder = tmp_path_factory.mktemp("stores")
+    yield {"DATABASE_URL": f"sqlite:///{folder / 'case.sqlite3'}",
+           "STATS_DATABASE_URL": f"sqlite:///{folder / 'stats.sqlite3'}"}
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("instance")
+    write_key_file(folder / "keys" / "casework.keys", generate_key_material())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def make_app(instance_dir: Path, database_urls: dict[str, str]) -> Iterator[Callable[..., Flask]]:
+    """Build an app on the shared test stores, with extra settings for the test that needs them."""
+    made: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        config = {"SECRET_KEY": "test-secret-key-" + "x" * 32, "TESTING": True,
+                  "PASSWORD_HASHER": "fast", **database_urls, **overrides}
+        app = create_app(config, instance_path=instance_dir)
+        app.test_client_class = BrowserLikeClient
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        databases.dispose(app)
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(make_app: Callable[..., Flask]) -> Flask:
+    from casework.migrate import upgrade_all
+
+    app = make_app()
+    upgrade_all(app)
+    return app
+
+
+class FakeClock:
+    """A clock tests move by hand: timeouts and expiries without sleeping."""
+
+    def __init__(self, start: Optional[datetime] = None) -> None:
+        self.current = start or datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def app(_migrated_app: Flask) -> Iterator[Flask]:
+    """The application, its stores inside transactions rolled back after the test."""
+    yield from _in_rolled_back_transactions(_migrated_app)
+
+
+def _in_rolled_back_transactions(app: Flask) -> Iterator[Flask]:
+    case_engine, stats_engine = databases.engines(app)
+    with case_engine.connect() as case_conn, stats_engine.connect() as stats_conn:
+        case_tx, stats_tx = case_conn.begin(), stats_conn.begin()
+        databases.bind_to_connections(app, case_conn, stats_conn)
+        limiter.reset()
+        app.extensions.pop("casework.clock", None)
+        try:
+            yield app
+        finally:
+            app.extensions.pop("casework.clock", None)
+            case_tx.rollback()
+            stats_tx.rollback()
+
+
+@pytest.fixture
+def app_with(make_app: Callable[..., Flask], _migrated_app: Flask) -> Iterator[Callable[..., Flask]]:
+    """An app with other settings, on the same migrated stores and rolled back the same way."""
+    generators: list[Iterator[Flask]] = []
+
+    def build(**overrides: Any) -> Flask:
+        generator = _in_rolled_back_transactions(make_app(**overrides))
+        generators.append(generator)
+        return next(generator)
+
+    yield build
+    for generator in generators:
+        next(generator, None)
+
+
+@pytest.fixture
+def clock(app: Flask) -> FakeClock:
+    fake = FakeClock()
+    app.extensions["casework.clock"] = fake
+    return fake
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """The case-store session, inside an application context."""
+    with app.app_context():
+        yield databases.session
+
+
+class BrowserLikeClient(FlaskClient):
+    """Speaks HTTPS (so Secure cookies behave as in production) and fills in CSRF tokens."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base["wsgi.url_scheme"] = "https"
+        self.environ_base["REMOTE_ADDR"] = "192.0.2.10"
+
+    def csrf_token(self, page: str = "/auth/sign-in") -> str:
+        """The token a form on `page` carries (read from the page, as a browser would)."""
+        response = self.get(page)
+        match = CSRF_FIELD.search(response.get_data(as_text=True))
+        assert match, f"no CSRF token on {page} (status {response.status_code})"
+        return match.group(1)
+
+    def post_form(self, url: str, data: Optional[dict[str, Any]] = None, *,
+                  token_page: Optional[str] = None, **kwargs: Any) -> Any:
+        """POST a form with the CSRF token taken from `token_page` (default: the same URL)."""
+        fields = dict(data or {})
+        fields["csrf_token"] = self.csrf_token(token_page or url)
+        return self.post(url, data=fields, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> BrowserLikeClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Any]:
+    """Create an active user with a password and, by default, an enrolled second factor."""
+    from casework.auth.models import Organisation, User
+    from casework.auth.second_factor import enable_second_factor
+    from casework.security.passwords import hash_password
+    from casework.security.runtime_hasher import password_hasher
+    from casework.security.totp import new_totp_secret
+    import pyotp
+
+    counter = {"n": 0}
+
+    def factory(role: str = "counsellor", *, username: Optional[str] = None,
+                second_factor: bool = True, password: str = TEST_PASSWORD,
+                organisation: Optional[Organisation] = None) -> User:
+        counter["n"] += 1
+        with app.app_context():
+            session = databases.session
+            if role == "shelter_partner" and organisation is None:
+                organisation = Organisation(name=f"Shelter {uuid.uuid4().hex[:6]}", kind="shelter")
+                session.add(organisation)
+                session.flush()
+            user = User(username=username or f"{role.replace('_', '')}{counter['n']}", role=role,
+                        password_hash=hash_password(password, password_hasher()),
+                        organisation_id=organisation.id if organisation else None)
+            session.add(user)
+            session.flush()
+            if second_factor:
+                secret = new_totp_secret()
+                enable_second_factor(session, user, secret, pyotp.TOTP(secret).now())
+                user.totp_last_step = None  # tests sign in with the current code again
+                user.test_totp_secret = secret  # type: ignore[attr-defined]
+            session.commit()
+            session.refresh(user)
+            session.expunge(user)
+            if second_factor:
+                user.test_totp_secret = secret  # type: ignore[attr-defined]
+            return user
+
+    return factory
+
+
+@pytest.fixture
+def login_as(app: Flask, client: BrowserLikeClient, make_user: Callable[..., Any]) -> Callable[..., Any]:
+    """Sign `client` in as a new user of `role` (a server-side session, as after sign-in)."""
+    import json
+    import secrets
+
+    from casework.security.models import WebSession
+    from casework.security.sessions import token_hash
+
+    def sign_in(role: str, **user_options: Any) -> Any:
+        user = make_user(role, **user_options)
+        token = secrets.token_urlsafe(32)
+        with app.app_context():
+            databases.session.add(WebSession(
+                token_hash=token_hash(token), user_id=user.id,
+                data=json.dumps({"_user_id": str(user.id), "_fresh": True})))
+            databases.session.commit()
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], token, domain="localhost")
+        return user
+
+    return sign_in
