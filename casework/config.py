@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 ENV_PREFIX = "CASEWORK_"
+# Environment names with our prefix that are not settings: the instance folder (read by the
+# command line) and the test suite's own switches (CASEWORK_TEST_DATABASE, CASEWORK_TEST_PG_URL).
+_NOT_SETTINGS = frozenset({"CASEWORK_INSTANCE"})
+_TEST_PREFIX = "CASEWORK_TEST_"
 CONFIG_FILENAME = "config.py"
 KEY_FILENAME = "keys/casework.keys"
 
@@ -84,7 +88,7 @@ def _read_instance_file(path: Path) -> dict[str, Any]:
 def _read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values = {}
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "INSTANCE":
+        if not name.startswith(ENV_PREFIX) or name in _NOT_SETTINGS or name.startswith(_TEST_PREFIX):
             continue
         key = name[len(ENV_PREFIX):]
         if key not in DEFAULTS:

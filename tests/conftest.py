@@ -15,41 +15,22 @@ from typing import Any, Callable, Iterator, Optional
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Transaction
 
 from casework import create_app
 from casework.crypto.keyfile import generate_key_material, write_key_file
 from casework.extensions import db as databases
 from casework.extensions import limiter
+from tests.support import postgres_databases, uses_postgresql
 
 TEST_PASSWORD = "correct horse battery staple 42"
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-PG_ADMIN_URL = os.environ.get("CASEWORK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-def _postgres_databases() -> tuple[str, str, Callable[[], None]]:
-    suffix = uuid.uuid4().hex[:8]
-    names = (f"casework_test_case_{suffix}", f"casework_test_stats_{suffix}")
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        for name in names:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            for name in names:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return f"{base}/{names[0]}", f"{base}/{names[1]}", drop
 
 
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    backend = os.environ.get("CASEWORK_TEST_DATABASE", "sqlite")
-    if backend == "postgresql":
-        case_url, stats_url, drop = _postgres_databases()
+    if uses_postgresql():
+        case_url, stats_url, drop = postgres_databases()
         yield {"DATABASE_URL": case_url, "STATS_DATABASE_URL": stats_url}
         drop()
         return
@@ -114,7 +95,7 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
 def _in_rolled_back_transactions(app: Flask) -> Iterator[Flask]:
     case_engine, stats_engine = databases.engines(app)
     with case_engine.connect() as case_conn, stats_engine.connect() as stats_conn:
-        case_tx, stats_tx = case_conn.begin(), stats_conn.begin()
+        case_tx, stats_tx = _begin_outer(case_conn), _begin_outer(stats_conn)
         databases.bind_to_connections(app, case_conn, stats_conn)
         limiter.reset()
         app.extensions.pop("casework.clock", None)
@@ -124,6 +105,27 @@ def _in_rolled_back_transactions(app: Flask) -> Iterator[Flask]:
             app.extensions.pop("casework.clock", None)
             case_tx.rollback()
             stats_tx.rollback()
+            _end_outer(case_conn)
+            _end_outer(stats_conn)
+
+
+def _begin_outer(connection: Connection) -> Transaction:
+    """The test's outer transaction, which every session joins through a SAVEPOINT.
+
+    pysqlite opens a transaction only before DML, so on SQLite a session's SAVEPOINT would start
+    one of its own and its RELEASE (the session's commit) would commit for real, leaking rows
+    into later tests. Take over transaction control there and open the transaction explicitly.
+    """
+    transaction = connection.begin()
+    if connection.dialect.name == "sqlite":
+        connection.connection.dbapi_connection.isolation_level = None  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN")
+    return transaction
+
+
+def _end_outer(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.connection.dbapi_connection.isolation_level = ""  # type: ignore[union-attr]
 
 
 @pytest.fixture

@@ -41,6 +41,6 @@ def rebuild_index(session: Session, keyring: Keyring, batch_size: int = BATCH_SI
             rebuilt += 1
         session.commit()
         session.expunge_all()
-        forget_cached_keys()  # flat memory: no batch keeps the previous one's keys
+        forget_cached_keys(session)  # flat memory: no batch keeps the previous one's keys
         if progress:
             progress(rebuilt)

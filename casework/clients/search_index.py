@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, intersect, select
 from sqlalchemy.orm import Session
 
 from casework.clients.models import Client, ClientIndexEntry
@@ -63,11 +63,10 @@ def drop_index_entries(session: Session, client_id: str) -> None:
     session.execute(delete(ClientIndexEntry).where(ClientIndexEntry.client_id == client_id))
 
 
-def _ids_matching(session: Session, field: str, key_id: str, values: set[str]) -> set[str]:
-    rows = session.scalars(select(ClientIndexEntry.client_id).where(
+def _ids_with_any(field: str, key_id: str, values: set[str]) -> Select:
+    return select(ClientIndexEntry.client_id).where(
         ClientIndexEntry.field == field, ClientIndexEntry.index_key_id == key_id,
-        ClientIndexEntry.value.in_(values)).limit(MAX_CANDIDATES))
-    return set(rows)
+        ClientIndexEntry.value.in_(values))
 
 
 def candidate_ids(session: Session, text: str, field: str) -> set[str]:
@@ -85,16 +84,18 @@ def candidate_ids(session: Session, text: str, field: str) -> set[str]:
 
 
 def _candidates_under(session: Session, text: str, field: str, key_id: str, key: bytes) -> set[str]:
+    """One query: the ids matching every typed part (an INTERSECT of one lookup per part)."""
     if field == PHONE:
         token = phone_token(text)
-        return _ids_matching(session, PHONE, key_id, {index_value(key, token, INDEX_BITS)}) if token else set()
-    matched: Optional[set[str]] = None
-    for group in query_name_groups(text):
-        ids = _ids_matching(session, NAME, key_id, {index_value(key, t, INDEX_BITS) for t in group})
-        matched = ids if matched is None else matched & ids
-        if not matched:
-            return set()
-    return matched or set()
+        groups = [{token}] if token else []
+    else:
+        groups = query_name_groups(text)
+    if not groups:
+        return set()
+    lookups = [_ids_with_any(field, key_id, {index_value(key, t, INDEX_BITS) for t in group})
+               for group in groups]
+    query = lookups[0] if len(lookups) == 1 else intersect(*lookups)
+    return set(session.scalars(select(query.subquery().c[0]).limit(MAX_CANDIDATES)))
 
 
 def really_matches(client: Client, text: str, field: str) -> bool:

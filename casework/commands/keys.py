@@ -62,7 +62,7 @@ def rotate_command(batch_size: int) -> None:
     elapsed = time.perf_counter() - started
     rate = report.done / elapsed if elapsed > 0 else 0.0
     click.echo(f"Re-wrapped {report.done} data keys in {report.batches} batches "
-               f"({rate:.0f} per second); {report.skipped} changed meanwhile and were left alone.")
+               f"({rate:.0f} per second).")
     click.echo("Back up the key file again now: it holds the new key.")
 
 

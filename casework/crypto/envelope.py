@@ -1,7 +1,7 @@
 """Envelope encryption in the case store: per-owner data keys, wrapped by the master keys.
 
-A data key is unwrapped on use and kept only in the request's (or command's) application
-context, never longer. Destroying its wrapped form (crypto-shredding) makes everything sealed
+A data key is unwrapped on use and kept only in the session's `info` — the scoped session of
+one request (or command) that is discarded when its application context ends — never longer. Destroying its wrapped form (crypto-shredding) makes everything sealed
 under it unreadable.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
 from casework.clock import now
@@ -24,10 +24,8 @@ class KeyDestroyed(IntegrityError):
     """The data key was destroyed (the owner was erased): her sealed data cannot be opened."""
 
 
-def _cache() -> dict[str, bytes]:
-    if "casework_data_keys" not in g:
-        g.casework_data_keys = {}
-    return g.casework_data_keys
+def _cache(session: Session) -> dict[str, AESGCM]:
+    return session.info.setdefault("casework_data_keys", {})
 
 
 def create_data_key(session: Session) -> DataKey:
@@ -37,18 +35,18 @@ def create_data_key(session: Session) -> DataKey:
     row = DataKey(master_key_id=master_id, wrapped=wrapped)
     session.add(row)
     session.flush()
-    _cache()[row.id] = plain
+    _cache(session)[row.id] = AESGCM(plain)
     return row
 
 
-def data_key(session: Session, data_key_id: str) -> bytes:
-    """The plain data key, unwrapped at most once per application context."""
-    cache = _cache()
+def data_key(session: Session, data_key_id: str) -> AESGCM:
+    """The data key (ready to use), unwrapped at most once per application context."""
+    cache = _cache(session)
     if data_key_id not in cache:
         row = session.get(DataKey, data_key_id)
         if row is None or row.wrapped is None or row.master_key_id is None:
             raise KeyDestroyed("this record's key was destroyed; its sealed data is gone")
-        cache[data_key_id] = current_keyring().unwrap_data_key(row.master_key_id, row.wrapped)
+        cache[data_key_id] = AESGCM(current_keyring().unwrap_data_key(row.master_key_id, row.wrapped))
     return cache[data_key_id]
 
 
@@ -72,9 +70,9 @@ def destroy_data_key(session: Session, data_key_id: str) -> None:
         row.wrapped = None
         row.master_key_id = None
         row.destroyed_at = now()
-    _cache().pop(data_key_id, None)
+    _cache(session).pop(data_key_id, None)
 
 
-def forget_cached_keys() -> None:
-    """Drop every unwrapped data key held by this context (long-running commands, per batch)."""
-    _cache().clear()
+def forget_cached_keys(session: Session) -> None:
+    """Drop every unwrapped data key the session holds (long-running commands, per batch)."""
+    _cache(session).clear()

@@ -8,11 +8,11 @@ always wrapped under exactly one key that the key file still holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from casework.clock import now
@@ -27,11 +27,8 @@ BATCH_SIZE = 500
 @dataclass
 class RotationReport:
     key_id: str
-    resumed: bool
     done: int = 0
-    skipped: int = 0
     batches: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 def _document_with_new_key(path: Path, adder: Callable[[dict], tuple[dict, str]]) -> tuple[Keyring, str]:
@@ -59,25 +56,32 @@ def start_master_rotation(session: Session, key_file: Path, keyring: Keyring) ->
 def rewrap_data_keys(session: Session, keyring: Keyring, batch_size: int = BATCH_SIZE,
                      progress: Optional[Callable[[int], None]] = None) -> RotationReport:
     """Re-wrap every live data key under the newest master key, one committed batch at a time."""
-    report = RotationReport(key_id=keyring.current_master_id, resumed=False)
+    report = RotationReport(key_id=keyring.current_master_id)
     while True:
         batch = session.execute(select(DataKey.id, DataKey.master_key_id, DataKey.wrapped).where(
             DataKey.wrapped.is_not(None), DataKey.master_key_id != keyring.current_master_id,
         ).order_by(DataKey.id).limit(batch_size)).all()
         if not batch:
             return report
-        for key_id, old_master, wrapped in batch:
-            new_master, new_wrapped = keyring.wrap_data_key(keyring.unwrap_data_key(old_master, wrapped))
-            # Guarded on the old wrap: a key destroyed or re-wrapped meanwhile is left alone.
-            changed = session.execute(update(DataKey).where(
-                DataKey.id == key_id, DataKey.master_key_id == old_master, DataKey.wrapped == wrapped,
-            ).values(master_key_id=new_master, wrapped=new_wrapped, rewrapped_at=now())).rowcount
-            report.done += changed
-            report.skipped += 1 - changed
+        changes = [_rewrapped(keyring, key_id, old_master, wrapped) for key_id, old_master, wrapped in batch]
+        # Guarded on the old wrap: a key destroyed meanwhile (erasure) is left alone.
+        table = DataKey.__table__
+        session.execute(update(table).where(
+            table.c.id == bindparam("b_id"), table.c.master_key_id == bindparam("b_old"),
+            table.c.wrapped.is_not(None),
+        ).values(master_key_id=bindparam("b_new"), wrapped=bindparam("b_wrapped"),
+                 rewrapped_at=bindparam("b_at")), changes)
         session.commit()
+        report.done += len(changes)
         report.batches += 1
         if progress:
             progress(report.done)
+
+
+def _rewrapped(keyring: Keyring, key_id: str, old_master: str, wrapped: bytes) -> dict:
+    new_master, new_wrapped = keyring.wrap_data_key(keyring.unwrap_data_key(old_master, wrapped))
+    return {"b_id": key_id, "b_old": old_master, "b_new": new_master, "b_wrapped": new_wrapped,
+            "b_at": now()}
 
 
 def retire_master_key(session: Session, key_file: Path, keyring: Keyring, key_id: str) -> None:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from typing import Any
+from functools import lru_cache
+from typing import Any, Union
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -39,9 +40,21 @@ MAX_KEY_ID_BYTES = 255
 # Distinguishes field contexts from every other purpose string using this format.
 _FIELD_CONTEXT_LABEL = b"casework/sealed-field/v1\x00"
 
-KeyLookup = Callable[[str], bytes]
+# A key is 32 raw bytes, or an AESGCM object already built from them (callers that seal and
+# open many values under one key keep the object for the length of a request).
+Key = Union[bytes, AESGCM]
+KeyLookup = Callable[[str], Key]
 
 
+def _aead(key: Key) -> AESGCM:
+    if isinstance(key, AESGCM):
+        return key
+    if len(key) != KEY_BYTES:
+        raise ValueError("sealing key must be 32 bytes (AES-256)")
+    return AESGCM(key)
+
+
+@lru_cache(maxsize=4096)  # not secret: names of places; saves re-encoding on hot paths
 def associated_data(table: str, field: str, record_id: str) -> bytes:
     """Return the canonical context binding a sealed value to its place.
 
@@ -62,6 +75,7 @@ def associated_data(table: str, field: str, record_id: str) -> bytes:
     return bytes(out)
 
 
+@lru_cache(maxsize=1024)
 def _header(key_id: str) -> bytes:
     """Encode ``version | key_id_len | key_id``; reject ids that cannot be encoded."""
     try:
@@ -99,15 +113,14 @@ def key_id_of(blob: bytes) -> str:
     return _parse(blob)[0]
 
 
-def seal_with_context(key: bytes, key_id: str, plaintext: bytes, *, context: bytes) -> bytes:
+def seal_with_context(key: Key, key_id: str, plaintext: bytes, *, context: bytes) -> bytes:
     """Encrypt ``plaintext`` under ``key`` with a fresh nonce, binding header + ``context``."""
-    if len(key) != KEY_BYTES:
-        raise ValueError("sealing key must be 32 bytes (AES-256)")
+    aead = _aead(key)
     header = _header(key_id)
     # A fresh random 96-bit nonce per call; with 32-byte keys and per-record data
     # keys the number of seals per key stays far below the 2**32 GCM limit.
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(key).encrypt(nonce, bytes(plaintext), header + context)
+    ciphertext = aead.encrypt(nonce, plaintext, header + context)
     return header + nonce + ciphertext
 
 
@@ -120,12 +133,12 @@ def open_with_context(key_lookup: KeyLookup, blob: bytes, *, context: bytes) -> 
     key_id, header, nonce, ciphertext = _parse(blob)
     key = key_lookup(key_id)
     try:
-        return AESGCM(key).decrypt(nonce, ciphertext, header + context)
+        return _aead(key).decrypt(nonce, ciphertext, header + context)
     except InvalidTag:
         raise IntegrityError() from None
 
 
-def seal(key: bytes, key_id: str, plaintext: bytes, *, table: str, field: str, record_id: str) -> bytes:
+def seal(key: Key, key_id: str, plaintext: bytes, *, table: str, field: str, record_id: str) -> bytes:
     """Seal ``plaintext`` for one field of one record."""
     return seal_with_context(key, key_id, plaintext, context=associated_data(table, field, record_id))
 
@@ -135,7 +148,7 @@ def open_sealed(key_lookup: KeyLookup, blob: bytes, *, table: str, field: str, r
     return open_with_context(key_lookup, blob, context=associated_data(table, field, record_id))
 
 
-def seal_text(key: bytes, key_id: str, text: str, *, table: str, field: str, record_id: str) -> bytes:
+def seal_text(key: Key, key_id: str, text: str, *, table: str, field: str, record_id: str) -> bytes:
     """Seal a string as UTF-8."""
     return seal(key, key_id, text.encode("utf-8"), table=table, field=field, record_id=record_id)
 
@@ -150,7 +163,7 @@ def open_text(key_lookup: KeyLookup, blob: bytes, *, table: str, field: str, rec
         raise CryptoError("sealed value is not UTF-8 text") from None
 
 
-def seal_json(key: bytes, key_id: str, value: Any, *, table: str, field: str, record_id: str) -> bytes:
+def seal_json(key: Key, key_id: str, value: Any, *, table: str, field: str, record_id: str) -> bytes:
     """Seal a JSON-serialisable value as compact UTF-8 JSON (NaN/Infinity refused)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return seal_text(key, key_id, text, table=table, field=field, record_id=record_id)

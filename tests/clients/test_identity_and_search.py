@@ -36,7 +36,7 @@ def test_sealed_sections_read_back_as_python_values(db):
     client.profile = {"migration_status": "refugee", "children": {"count": 2}}
     db.flush()
     db.expire_all()
-    forget_cached_keys()
+    forget_cached_keys(db)
     reloaded = db.get(Client, client.id)
     forget_opened_values(reloaded)
     assert reloaded.identity["given_name"] == "Ελένη"
@@ -129,7 +129,7 @@ def test_erasure_shreds_her_data_and_index(db):
     assert _found(db, "Chrysa") == set() and _found(db, "6912345678", PHONE) == set()
     assert client.identity_sealed is None and client.erased_at is not None
     # Even with the ciphertext restored from a backup, nothing opens: the key is gone.
-    forget_cached_keys()
+    forget_cached_keys(db)
     client.identity_sealed = sealed_before
     forget_opened_values(client)
     with pytest.raises(KeyDestroyed):

@@ -1,0 +1,1 @@
+"""Benchmarks: each compares Casework's path with a baseline measured in the same run."""
