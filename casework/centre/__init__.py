@@ -1,0 +1,1 @@
+"""The centre's work beyond cases: anonymous enquiries and activities (no personal data)."""
