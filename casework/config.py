@@ -54,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     # How many reverse proxies (the TLS terminator) sit in front of Casework; 0 when none.
     "TRUSTED_PROXIES": 0,
     "AUDIT_PAGE_SIZE": 50,
+    # The centre's own additions to DOMAIN.md's code lists: {"referral_source": {"code": "Label"}}.
+    "CODE_LIST_EXTENSIONS": {},
 }
 
 _BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "on": True,
@@ -72,6 +74,7 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None,
     settings.update(_read_instance_file(instance_path / CONFIG_FILENAME))
     settings.update(_read_environment(environ))
     settings.update(_checked(dict(overrides or {}), "the configuration passed to create_app"))
+    _check_types(settings)
     _fill_instance_defaults(settings, instance_path)
     _check_required(settings)
     return settings
@@ -111,10 +114,35 @@ def _parse_env_value(key: str, raw: str) -> Any:
             raise ConfigError(f"{ENV_PREFIX}{key} must be a whole number.") from None
     if isinstance(default, list):
         try:
-            return json.loads(raw)
+            value = json.loads(raw)
         except ValueError:
-            raise ConfigError(f"{ENV_PREFIX}{key} must be a JSON list.") from None
+            value = None
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{ENV_PREFIX}{key} must be a JSON list of strings, "
+                              f'e.g. ["en", "el"].')
+        return value
     return raw
+
+
+def _check_types(settings: Mapping[str, Any]) -> None:
+    """Values from config.py or create_app must have the default's type: a string "false" is
+    truthy and would quietly turn a safety setting the wrong way."""
+    for key, value in settings.items():
+        default = DEFAULTS[key]
+        if isinstance(default, bool):
+            wrong, expected = not isinstance(value, bool), "True or False"
+        elif isinstance(default, int):
+            wrong = isinstance(value, bool) or not isinstance(value, (int, float))
+            expected = "a number"
+        elif isinstance(default, list):
+            wrong = not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value)
+            expected = "a list of strings"
+        elif isinstance(default, str):
+            wrong, expected = not isinstance(value, str), "a string"
+        else:
+            continue
+        if wrong:
+            raise ConfigError(f"The setting {key} must be {expected}, not {type(value).__name__}.")
 
 
 def _checked(values: dict[str, Any], source: str) -> dict[str, Any]:
@@ -140,7 +168,7 @@ def _check_required(settings: dict[str, Any]) -> None:
                 f"The required setting {key} is missing: set it in the instance config.py "
                 f"or as {ENV_PREFIX}{key} (`casework init` writes one)."
             )
-    if settings["DEMO_INSTANCE"] is False and settings["REQUIRE_SECOND_FACTOR"] is False:
+    if not settings["DEMO_INSTANCE"] and not settings["REQUIRE_SECOND_FACTOR"]:
         raise ConfigError(
             "REQUIRE_SECOND_FACTOR may only be turned off on a demo instance "
             "(set DEMO_INSTANCE = True, never on a centre's real data)."
