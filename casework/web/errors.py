@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from casework.errors import DomainError
+from casework.errors import AuditOnRefusal, DomainError
 from casework.extensions import db
 
 EXPLANATIONS = {
@@ -53,7 +53,20 @@ def _handle_csrf(_error: CSRFError) -> tuple[str, int]:
 
 def _handle_domain(error: DomainError) -> tuple[str, int]:
     db.session.rollback()
+    if error.audit is not None:
+        _record_refusal(error.audit)
     return render_error(error.status, message=error.message or None)
+
+
+def _record_refusal(refusal: AuditOnRefusal) -> None:
+    from flask_login import current_user
+
+    from casework.audit.service import record
+
+    actor = current_user if current_user.is_authenticated else None
+    record(db.session, refusal.action, actor=actor, target_type=refusal.target_type,
+           target_id=refusal.target_id, details=refusal.details)
+    db.session.commit()
 
 
 def _handle_unexpected(error: Exception) -> tuple[str, int]:
