@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 RIGHT_TO_LEFT = frozenset({"ar", "fa"})
@@ -15,6 +15,8 @@ def supported_locales() -> list[str]:
 
 
 def select_locale() -> Optional[str]:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # commands and services under test
     supported = supported_locales()
     preferred = getattr(current_user, "preferred_locale", None) if current_user else None
     for candidate in (preferred, session.get("locale")):

@@ -24,6 +24,7 @@ from casework.extensions import limiter
 from tests.support import postgres_databases, uses_postgresql
 
 TEST_PASSWORD = "correct horse battery staple 42"
+_HASHES: dict[str, str] = {}
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -189,12 +190,10 @@ def client(app: Flask) -> BrowserLikeClient:
 def make_user(app: Flask) -> Callable[..., Any]:
     """Create an active user with a password and, by default, an enrolled second factor."""
     from casework.auth.models import Organisation, User
-    from casework.auth.second_factor import enable_second_factor
+    from casework.auth.second_factor import store_totp_secret
     from casework.security.passwords import hash_password
     from casework.security.runtime_hasher import password_hasher
     from casework.security.totp import new_totp_secret
-    import pyotp
-
     counter = {"n": 0}
 
     def factory(role: str = "counsellor", *, username: Optional[str] = None,
@@ -207,16 +206,18 @@ def make_user(app: Flask) -> Callable[..., Any]:
                 organisation = Organisation(name=f"Shelter {uuid.uuid4().hex[:6]}", kind="shelter")
                 session.add(organisation)
                 session.flush()
+            if password not in _HASHES:  # one real argon2id hash per password per run
+                _HASHES[password] = hash_password(password, password_hasher())
             user = User(username=username or f"{role.replace('_', '')}{counter['n']}", role=role,
-                        password_hash=hash_password(password, password_hasher()),
+                        password_hash=_HASHES[password],
                         organisation_id=organisation.id if organisation else None)
             session.add(user)
             session.flush()
             if second_factor:
                 secret = new_totp_secret()
-                enable_second_factor(session, user, secret, pyotp.TOTP(secret).now())
-                user.totp_last_step = None  # tests sign in with the current code again
-                user.test_totp_secret = secret  # type: ignore[attr-defined]
+                # No recovery codes here (hashing ten of them per user would slow every test);
+                # tests of recovery codes make them with replace_recovery_codes.
+                store_totp_secret(session, user, secret, last_step=None)
             session.commit()
             session.refresh(user)
             session.expunge(user)

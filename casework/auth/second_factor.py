@@ -24,6 +24,13 @@ def _seal_secret(session: Session, user: User, secret: str) -> bytes:
     return seal_value(session, user.data_key_id, secret, table=TABLE, field=FIELD, record_id=user.id)
 
 
+def store_totp_secret(session: Session, user: User, secret: str, *, last_step: Optional[int]) -> None:
+    """Seal and keep a confirmed TOTP secret as her second factor."""
+    user.totp_secret_sealed = _seal_secret(session, user, secret)
+    user.totp_enabled_at = now()
+    user.totp_last_step = last_step
+
+
 def totp_secret(session: Session, user: User) -> Optional[str]:
     if user.totp_secret_sealed is None:
         return None
@@ -33,12 +40,10 @@ def totp_secret(session: Session, user: User) -> Optional[str]:
 def enable_second_factor(session: Session, user: User, secret: str, code: str) -> Optional[list[str]]:
     """Confirm a new TOTP secret with a code from her app; returns fresh recovery codes, or None
     if the code does not match (nothing is changed then)."""
-    step = verify_totp(secret, code, last_used_step=None)
+    step = verify_totp(secret, code, last_used_step=None, now=now().timestamp())
     if step is None:
         return None
-    user.totp_secret_sealed = _seal_secret(session, user, secret)
-    user.totp_enabled_at = now()
-    user.totp_last_step = step
+    store_totp_secret(session, user, secret, last_step=step)
     codes = replace_recovery_codes(session, user)
     record(session, "user.second_factor_enrolled", actor=user, target_type="user", target_id=user.id)
     return codes
@@ -49,7 +54,7 @@ def check_totp(session: Session, user: User, code: str) -> bool:
     secret = totp_secret(session, user)
     if secret is None:
         return False
-    step = verify_totp(secret, code, last_used_step=user.totp_last_step)
+    step = verify_totp(secret, code, last_used_step=user.totp_last_step, now=now().timestamp())
     if step is None:
         return False
     user.totp_last_step = step
