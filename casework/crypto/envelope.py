@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from casework.clock import now
-from casework.crypto.errors import IntegrityError
+from casework.crypto.errors import IntegrityError, UnknownKeyError
 from casework.crypto.keyring import new_data_key
 from casework.crypto.models import DataKey
-from casework.crypto.runtime import current_keyring
+from casework.crypto.runtime import current_keyring, reload_keyring_if_changed
 from casework.crypto.sealing import open_json, seal_json
 
 
@@ -46,8 +47,18 @@ def data_key(session: Session, data_key_id: str) -> AESGCM:
         row = session.get(DataKey, data_key_id)
         if row is None or row.wrapped is None or row.master_key_id is None:
             raise KeyDestroyed("this record's key was destroyed; its sealed data is gone")
-        cache[data_key_id] = AESGCM(current_keyring().unwrap_data_key(row.master_key_id, row.wrapped))
+        cache[data_key_id] = AESGCM(_unwrap(row.master_key_id, row.wrapped))
     return cache[data_key_id]
+
+
+def _unwrap(master_key_id: str, wrapped: bytes) -> bytes:
+    """Unwrap; a master key id we do not know yet may have just been added by a rotation."""
+    try:
+        return current_keyring().unwrap_data_key(master_key_id, wrapped)
+    except UnknownKeyError:
+        if not reload_keyring_if_changed(current_app):
+            raise
+        return current_keyring().unwrap_data_key(master_key_id, wrapped)
 
 
 def seal_value(session: Session, data_key_id: str, value: Any, *, table: str, field: str,

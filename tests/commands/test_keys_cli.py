@@ -114,3 +114,31 @@ def test_rotate_index_rebuilds_entries_and_search_keeps_working(instance: Path):
 def test_status_lists_keys(instance: Path):
     result = run(instance, "keys", "status")
     assert result.exit_code == 0 and "Current master key: mk-" in result.output
+
+
+def test_a_running_app_keeps_serving_through_a_rotation(instance: Path):
+    serving = create_app(instance_path=instance)
+    with serving.app_context():
+        before = sorted(c.identity["given_name"] for c in db.session.scalars(select(Client)))
+    assert run(instance, "keys", "rotate").exit_code == 0
+    with serving.app_context():  # a new request of the same, never restarted, process
+        after = sorted(c.identity["given_name"] for c in db.session.scalars(select(Client)))
+        register_client(db.session, actor=None, identity={"given_name": "Nea"})
+        db.commit()
+    assert after == before
+    db.dispose(serving)
+    in_use, names = open_everything(instance)
+    assert len(names) == len(NAMES) + 1
+
+
+def test_key_file_deleted_while_serving_keeps_the_loaded_keys(instance: Path, caplog):
+    serving = create_app(instance_path=instance)
+    (instance / "keys" / "casework.keys").unlink()
+    with serving.app_context():
+        names = [c.identity["given_name"] for c in db.session.scalars(select(Client))]
+    assert len(names) == len(NAMES)
+    db.dispose(serving)
+    from casework.crypto.errors import KeyFileError
+
+    with pytest.raises(KeyFileError, match="casework.keys"):
+        create_app(instance_path=instance)  # but the next start-up refuses, naming the file
