@@ -55,7 +55,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_web(app: Flask) -> None:
     from casework.admin.views import blueprint as admin_blueprint
     from casework.auth.views import blueprint as auth_blueprint
+    from casework.cases.views import blueprint as cases_blueprint
+    from casework.centre.views import blueprint as centre_blueprint
+    from casework.clients.views import blueprint as clients_blueprint
     from casework.core.views import blueprint as core_blueprint
+    from casework.intake.views import blueprint as intake_blueprint
+    from casework.records.views import blueprint as records_blueprint
+    from casework.sharing.views import blueprint as sharing_blueprint
     from casework.security import access, headers
     from casework.web import errors, templating
 
@@ -63,6 +69,7 @@ def _register_web(app: Flask) -> None:
     headers.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
-    app.register_blueprint(core_blueprint)
-    app.register_blueprint(auth_blueprint)
-    app.register_blueprint(admin_blueprint)
+    for blueprint in (core_blueprint, auth_blueprint, admin_blueprint, cases_blueprint,
+                      intake_blueprint, clients_blueprint, records_blueprint, sharing_blueprint,
+                      centre_blueprint):
+        app.register_blueprint(blueprint)
