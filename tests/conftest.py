@@ -166,6 +166,16 @@ class BrowserLikeClient(FlaskClient):
         self.environ_base["wsgi.url_scheme"] = "https"
         self.environ_base["REMOTE_ADDR"] = "192.0.2.10"
 
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g, has_app_context
+
+        # A test holding the `db` fixture keeps an application context open, and requests reuse
+        # it with its `g`: forget the signed-in user and CSRF token cached there by the last one.
+        if has_app_context():
+            for name in ("_login_user", "csrf_token"):
+                g.pop(name, None)
+        return super().open(*args, **kwargs)
+
     def csrf_token(self, page: str = "/auth/sign-in") -> str:
         """The token a form on `page` carries (read from the page, as a browser would)."""
         response = self.get(page)

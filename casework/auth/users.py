@@ -93,6 +93,7 @@ def set_password(session: Session, user: User, password: str, *, actor: Optional
 def change_role(session: Session, user: User, role: str, *, actor: User,
                 organisation_id: Optional[int] = None) -> None:
     """Change a person's one role; her sessions end so the new rights apply at once."""
+    _refuse_acting_on_herself(user, actor, _("You cannot change your own role; ask another administrator."))
     _check_role(session, role, organisation_id)
     _refuse_removing_last_admin(session, user, becoming_admin=(role == "admin"))
     previous = user.role
@@ -105,6 +106,7 @@ def change_role(session: Session, user: User, role: str, *, actor: User,
 
 def deactivate_user(session: Session, user: User, *, actor: Optional[User]) -> None:
     """Deactivate an account and end all of her sessions at once."""
+    _refuse_acting_on_herself(user, actor, _("You cannot deactivate your own account; ask another administrator."))
     _refuse_removing_last_admin(session, user, becoming_admin=False)
     user.active = False
     ended = end_user_sessions(session, user.id)
@@ -115,6 +117,11 @@ def deactivate_user(session: Session, user: User, *, actor: Optional[User]) -> N
 def reactivate_user(session: Session, user: User, *, actor: User) -> None:
     user.active = True
     record(session, "user.reactivated", actor=actor, target_type="user", target_id=user.id)
+
+
+def _refuse_acting_on_herself(user: User, actor: Optional[User], message: str) -> None:
+    if actor is not None and actor.id == user.id:
+        raise InvalidUserData(message, field="role")
 
 
 def _refuse_removing_last_admin(session: Session, user: User, *, becoming_admin: bool) -> None:

@@ -1,0 +1,133 @@
+"""Partner organisations (shelters, legal aid, police…): the only writer of them. Every change is audited.
+
+An organisation is stored with a kind code (the referral types of DOMAIN.md); the label shown is
+translated at display time, so the same record reads right in every language. Organisations are
+never deleted — referrals and audit entries keep pointing at them — only deactivated.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casework.audit.service import record
+from casework.auth.models import Organisation, User
+from casework.errors import DomainError, NotFound
+
+# The referral types of DOMAIN.md, in the order they are offered.
+ORGANISATION_KINDS = ("shelter", "legal_aid", "police", "health", "psychological_care",
+                      "employment_service", "social_services", "other_centre", "other")
+
+KIND_LABELS = {
+    "shelter": _l("Shelter"),
+    "legal_aid": _l("Legal aid"),
+    "police": _l("Police"),
+    "health": _l("Health service"),
+    "psychological_care": _l("Psychological care"),
+    "employment_service": _l("Employment service"),
+    "social_services": _l("Social services"),
+    "other_centre": _l("Other counselling centre"),
+    "other": _l("Other"),
+}
+
+NAME_MAX_LENGTH = 200
+
+
+class InvalidOrganisationData(DomainError):
+    """A name or kind that cannot be used; `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class OrganisationNotFound(NotFound):
+    pass
+
+
+def kind_label(kind: str) -> str:
+    """The translated label of a kind code (an unknown code, e.g. from an older list, as is)."""
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+def normalise_name(name: str) -> str:
+    # Collapsed whitespace, so "Safe  House " and "Safe House" are one organisation.
+    return " ".join(name.split())
+
+
+def list_organisations(session: Session, *, active_only: bool = False) -> list[Organisation]:
+    """Organisations by name (active ones first when inactive ones are included)."""
+    query = select(Organisation).order_by(Organisation.active.desc(), Organisation.name)
+    if active_only:
+        query = query.where(Organisation.active.is_(True))
+    return list(session.scalars(query))
+
+
+def get_organisation(session: Session, organisation_id: int) -> Organisation:
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise OrganisationNotFound(_("There is no such partner organisation."))
+    return organisation
+
+
+def count_active_members(session: Session, organisation_id: int) -> int:
+    """How many active accounts belong to the organisation (its shelter partners)."""
+    return session.scalar(select(func.count()).select_from(User).where(
+        User.organisation_id == organisation_id, User.active.is_(True))) or 0
+
+
+def create_organisation(session: Session, *, name: str, kind: str,
+                        actor: Optional[User]) -> Organisation:
+    """Add a partner organisation; names are unique regardless of letter case."""
+    name = normalise_name(name)
+    _check_name(session, name)
+    if kind not in ORGANISATION_KINDS:
+        raise InvalidOrganisationData(_("Choose one of the kinds offered."), field="kind")
+    organisation = Organisation(name=name, kind=kind, active=True)
+    session.add(organisation)
+    session.flush()
+    record(session, "organisation.created", actor=actor, target_type="organisation",
+           target_id=organisation.id, details={"kind": kind})
+    return organisation
+
+
+def _check_name(session: Session, name: str) -> None:
+    if len(name) < 2 or len(name) > NAME_MAX_LENGTH:
+        raise InvalidOrganisationData(
+            _("A name has 2 to %(count)d characters.", count=NAME_MAX_LENGTH), field="name")
+    # Compared in Python with casefold(): SQL lower() leaves Greek, Turkish or Arabic-script
+    # names alone on SQLite, and a centre has tens of partners, not thousands.
+    wanted = name.casefold()
+    for existing in session.scalars(select(Organisation.name)):
+        if existing.casefold() == wanted:
+            raise InvalidOrganisationData(
+                _("A partner organisation with this name already exists."), field="name")
+
+
+def deactivate_organisation(session: Session, organisation: Organisation, *,
+                            actor: Optional[User]) -> None:
+    """Stop offering an organisation. Refused while active accounts still belong to it, so no
+    shelter partner keeps signing in on behalf of an organisation the centre no longer works with."""
+    members = count_active_members(session, organisation.id)
+    if members:
+        raise InvalidOrganisationData(ngettext(
+            "%(num)d active account still belongs to this organisation. Deactivate it "
+            "or move it to another organisation first.",
+            "%(num)d active accounts still belong to this organisation. Deactivate them "
+            "or move them to another organisation first.", members))
+    organisation.active = False
+    record(session, "organisation.deactivated", actor=actor, target_type="organisation",
+           target_id=organisation.id)
+
+
+def reactivate_organisation(session: Session, organisation: Organisation, *,
+                            actor: Optional[User]) -> None:
+    organisation.active = True
+    record(session, "organisation.reactivated", actor=actor, target_type="organisation",
+           target_id=organisation.id)
