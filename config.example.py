@@ -69,6 +69,15 @@ SESSION_ABSOLUTE_HOURS = 8
 # that ask for it again. Default 5 minutes.
 REAUTH_VALID_MINUTES = 5
 
+# How long a break-the-glass access to a case that is not hers lasts. Default 4 hours. Every
+# such access is audited, alerts the assigned counsellor and the admins, and waits for review.
+BREAK_GLASS_HOURS = 4
+
+# When True, a case is counted in the anonymised statistics only while the woman consents to
+# it (a "statistics" consent on her case). Default False: anonymised counting needs no consent
+# in most centres' legal basis; turn it on where the centre's policy asks for one.
+STATISTICS_REQUIRE_CONSENT = False
+
 # How long a one-time enrolment code (new account, password or second-factor reset) stays
 # valid. Default 72 hours. Shorten it if codes travel by a less trusted channel.
 ENROLMENT_CODE_HOURS = 72

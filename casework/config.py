@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 15,
     "SESSION_ABSOLUTE_HOURS": 8,
     "REAUTH_VALID_MINUTES": 5,
+    "BREAK_GLASS_HOURS": 4,
+    # When True, a case counts in the anonymised statistics only while she consents to it.
+    "STATISTICS_REQUIRE_CONSENT": False,
     "ENROLMENT_CODE_HOURS": 72,
     "RATELIMIT_STORAGE_URI": "memory://",
     "SIGNIN_LIMIT_PER_ADDRESS": "30 per 5 minutes",
