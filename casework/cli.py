@@ -7,9 +7,11 @@ else ./instance.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, Optional
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
 from casework import create_app, resolve_instance_path
@@ -18,8 +20,19 @@ from casework import create_app, resolve_instance_path
 def _remember_instance(ctx: click.Context, _param: click.Parameter, value: Optional[str]) -> None:
     path = resolve_instance_path(value)
     info = ctx.ensure_object(ScriptInfo)
-    info.create_app = lambda: create_app(instance_path=path)
+    info.create_app = lambda: _start(path)
     ctx.meta["casework.instance"] = path
+
+
+def _start(path: Path) -> Flask:
+    """The app of one instance; a setting or key problem is a plain message, not a traceback."""
+    from casework.config import ConfigError
+    from casework.crypto.errors import KeyFileError
+
+    try:
+        return create_app(instance_path=path)
+    except (ConfigError, KeyFileError) as error:
+        raise click.ClickException(f"Casework cannot start with the instance {path}: {error}") from None
 
 
 def _register_commands(group: click.Group) -> None:
@@ -37,6 +50,16 @@ class CaseworkGroup(FlaskGroup):
         super().__init__(add_default_commands=False, load_dotenv=False, set_debug_flag=False,
                          add_version_option=False, **kwargs)
         _register_commands(self)
+
+    # Every command is registered here, none on the app: listing or looking one up must not
+    # start the app (FlaskGroup would, so `--help` or a typo before `init` would fail loudly).
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        self._load_plugin_commands()
+        return click.Group.get_command(self, ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return click.Group.list_commands(self, ctx)
 
 
 cli = CaseworkGroup(

@@ -111,6 +111,17 @@ class Databases:
         that must commit on their own and never take a request's half-done work with them."""
         return self._stores().case_session.session_factory()
 
+    def discard_uncommitted(self) -> None:
+        """Roll back what this context's sessions still hold uncommitted (none is created).
+
+        Called when a request's response is ready: the view has committed, and whatever is left
+        would be rolled back at teardown anyway.
+        """
+        stores = self._stores()
+        for scoped in (stores.case_session, stores.stats_session):
+            if scoped.registry.has():
+                scoped().rollback()
+
     def engines(self, app: Flask | None = None) -> tuple[Engine, Engine]:
         stores = self._stores(app)
         return stores.case_engine, stores.stats_engine

@@ -30,9 +30,16 @@ def _engine_for(app: Flask, store: str) -> Engine:
 
 
 def upgrade_all(app: Flask) -> None:
-    """Bring both stores to their newest schema."""
+    """Bring both stores to their newest schema, then record the master key's check value.
+
+    Start-up skips the key check on a store that is not migrated yet; recording it here, right
+    after the schema exists, means the very next start-up already refuses another key file.
+    """
+    from casework.crypto.runtime import check_keys_against_database
+
     for store in STORES:
         upgrade_connection(store, _engine_for(app, store))
+    check_keys_against_database(app, _engine_for(app, "case"))
 
 
 def upgrade_connection(store: str, bind: Engine | Connection) -> None:

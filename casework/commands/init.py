@@ -29,8 +29,15 @@ def init_command(ctx: click.Context, admin_username: str) -> None:
     instance: Path = ctx.meta["casework.instance"]
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     _write_config(instance)
-    key_file = _write_keys(instance)
-    app = ctx.find_root().obj.load_app()
+    key_file, keys_written = _write_keys(instance)
+    try:
+        app = ctx.find_root().obj.load_app()
+    except click.ClickException:
+        if keys_written:
+            # Fresh keys beside a database made with others: never leave them there, or the
+            # next attempt would take them for the instance's own.
+            key_file.unlink()
+        raise
     with app.app_context():
         from casework.migrate import upgrade_all
 
@@ -61,13 +68,15 @@ def _restrict_database_files(instance: Path) -> None:
         path.chmod(0o600)
 
 
-def _write_keys(instance: Path) -> Path:
+def _write_keys(instance: Path) -> tuple[Path, bool]:
+    """The key file's path, and whether it was written just now."""
     from casework.crypto.keyfile import generate_key_material, write_key_file
 
     path = instance / KEY_FILENAME
     if not path.exists() and not os.environ.get("CASEWORK_MASTER_KEYS"):
         write_key_file(path, generate_key_material())
-    return path
+        return path, True
+    return path, False
 
 
 def _ensure_first_admin(username: str) -> None:

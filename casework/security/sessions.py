@@ -69,6 +69,11 @@ class DatabaseSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
+        # The request's own work is over (the view committed; the rest is discarded at teardown
+        # anyway). Discard it first: on SQLite an uncommitted write would hold the lock the
+        # session row needs; and where both share one connection (the test suite) the request's
+        # savepoint, rolled back at teardown, would take the session row with it.
+        db.discard_uncommitted()
         with db.new_case_session() as dbs:
             if session.rotate and session.token:
                 end_session_token(dbs, session.token)

@@ -45,9 +45,16 @@
     var form = event.target;
     var error = document.getElementById("unlock-error");
     post(form).then(function (response) {
-      if (response.ok) { error.hidden = true; hideLock(); return; }
-      if (response.status === 401 || response.status === 400) { error.hidden = false; return; }
-      window.location.reload();
+      // Only the server's explicit yes unlocks: a redirect that ends on some page is not one.
+      if (!response.ok || response.redirected) {
+        if (response.status === 401 || response.status === 400) { error.hidden = false; return null; }
+        window.location.reload();
+        return null;
+      }
+      return response.json().then(function (answer) {
+        if (answer && answer.ok === true) { error.hidden = true; hideLock(); }
+        else { error.hidden = false; }
+      });
     }).catch(function () { error.hidden = false; });
   }
 
