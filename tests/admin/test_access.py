@@ -78,7 +78,7 @@ def test_other_roles_get_403_on_admin_pages(app, make_user, targets, role, endpo
 def test_other_roles_get_403_on_admin_actions(app, make_user, targets, role, endpoint, path):
     me = make_user(role)
     client = signed_in_client(app, me)
-    response = client.post_form(path.format(**targets), POST_DATA, token_page="/")
+    response = client.post_form(path.format(**targets), POST_DATA, token_page="/auth/account")
     assert response.status_code == 403
     _nothing_changed(app, targets)
     refusal = entries(app, "access.refused")[-1]

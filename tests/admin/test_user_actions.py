@@ -39,14 +39,14 @@ def _action(client, user, action, data=None):
 
 def test_deactivate_ends_her_sessions_at_once(app, client_of, admin, maria):
     her_client = signed_in_client(app, maria)
-    assert her_client.get("/").status_code == 200
+    assert her_client.get("/auth/account").status_code == 200
     response = _action(client_of, maria, "deactivate")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/users/{maria.id}")
     assert not user_row(app, maria.id).active
     assert "is deactivated and her sessions were ended" in \
         client_of.get(response.headers["Location"]).get_data(as_text=True)
-    after = her_client.get("/")
+    after = her_client.get("/auth/account")
     assert after.status_code == 302 and after.headers["Location"].endswith(sign_in_url(app))
     assert _open_sessions(app, maria.id) == 0
     entry = entries(app, "user.deactivated")[-1]
@@ -84,7 +84,7 @@ def test_end_sessions(app, client_of, maria):
     assert "She has 2 open sessions." in page
     assert _action(client_of, maria, "end-sessions").status_code == 302
     for client in (her_client, other_device):
-        response = client.get("/")
+        response = client.get("/auth/account")
         assert response.status_code == 302 and response.headers["Location"].endswith(sign_in_url(app))
     assert user_row(app, maria.id).active  # ending sessions is not deactivation
     assert entries(app, "user.sessions_ended")[-1]["details"] == {"sessions_ended": 2}
@@ -117,7 +117,7 @@ def test_reset_shows_a_new_code_and_ends_her_sessions(app, client_of, admin, mar
             assert stored.totp_secret_sealed is None
             assert session.scalar(select(func.count()).select_from(RecoveryCode)
                                   .where(RecoveryCode.user_id == maria.id)) == 0
-    assert her_client.get("/").status_code == 302
+    assert her_client.get("/auth/account").status_code == 302
     assert _open_sessions(app, maria.id) == 0
     issued = entries(app, "user.enrolment_code_issued")[-1]
     assert (issued["actor_name"], issued["target_id"], issued["details"]["purpose"]) == \
@@ -139,7 +139,7 @@ def test_change_role_is_audited_with_from_and_to_and_ends_her_sessions(app, clie
     response = _action(client_of, maria, "change-role", {"role": "coordinator", "organisation_id": ""})
     assert response.status_code == 302
     assert user_row(app, maria.id).role == "coordinator"
-    assert her_client.get("/").status_code == 302
+    assert her_client.get("/auth/account").status_code == 302
     entry = entries(app, "user.role_changed")[-1]
     assert entry["actor_name"] == "ada" and entry["target_id"] == str(maria.id)
     assert entry["details"] == {"from": "counsellor", "to": "coordinator"}
