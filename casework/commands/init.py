@@ -6,6 +6,7 @@ Idempotent: run again, it only fills in what is missing and never replaces a key
 from __future__ import annotations
 
 import os
+import runpy
 import secrets
 from pathlib import Path
 
@@ -54,12 +55,17 @@ def init_command(ctx: click.Context, admin_username: str) -> None:
 
 
 def _write_config(instance: Path) -> None:
+    """Write the instance config, or add a secret key to one the operator wrote without it."""
     path = instance / CONFIG_FILENAME
-    if path.exists():
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(CONFIG_TEMPLATE.format(secret=secrets.token_urlsafe(48)))
         return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(CONFIG_TEMPLATE.format(secret=secrets.token_urlsafe(48)))
+    if os.environ.get("CASEWORK_SECRET_KEY") or "SECRET_KEY" in runpy.run_path(str(path)):
+        return
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"\n# Added by `casework init`.\nSECRET_KEY = {secrets.token_urlsafe(48)!r}\n")
 
 
 def _restrict_database_files(instance: Path) -> None:

@@ -164,3 +164,19 @@ def test_init_with_keys_from_the_environment_writes_no_key_file(tmp_path: Path):
     assert not (instance / "keys" / "casework.keys").exists()
     assert "CASEWORK_MASTER_KEYS" in result.output
     assert (instance / "casework.sqlite3").is_file()
+
+
+def test_init_adds_a_secret_key_to_a_config_the_operator_wrote(tmp_path):
+    from click.testing import CliRunner
+
+    from casework.cli import cli
+
+    instance = tmp_path / "own"
+    instance.mkdir()
+    (instance / "config.py").write_text("SESSION_IDLE_MINUTES = 10\n")
+    result = CliRunner().invoke(cli, ["--instance", str(instance), "init"])
+    assert result.exit_code == 0, result.output
+    text = (instance / "config.py").read_text()
+    assert text.startswith("SESSION_IDLE_MINUTES = 10\n") and "SECRET_KEY = " in text
+    again = CliRunner().invoke(cli, ["--instance", str(instance), "init"])
+    assert again.exit_code == 0 and (instance / "config.py").read_text() == text
