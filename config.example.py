@@ -73,6 +73,11 @@ REAUTH_VALID_MINUTES = 5
 # such access is audited, alerts the assigned counsellor and the admins, and waits for review.
 BREAK_GLASS_HOURS = 4
 
+# The centre's time zone (an IANA name such as "Europe/Athens" or "Europe/Istanbul"): what
+# "today" means for the dates people type (an intake date cannot be in the future, follow-ups
+# due this week). Default "UTC"; set it to where the centre is.
+CENTRE_TIMEZONE = "UTC"
+
 # When True, a case is counted in the anonymised statistics only while the woman consents to
 # it (a "statistics" consent on her case). Default False: anonymised counting needs no consent
 # in most centres' legal basis; turn it on where the centre's policy asks for one.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 from typing import Callable
 
 from flask import current_app, has_app_context
@@ -19,6 +20,12 @@ def now() -> datetime:
     if has_app_context():
         return current_app.extensions.get("casework.clock", system_clock)()
     return system_clock()
+
+
+def today() -> date:
+    """Today's date where the centre is (CENTRE_TIMEZONE): the date people type and mean."""
+    zone = current_app.config.get("CENTRE_TIMEZONE", "UTC") if has_app_context() else "UTC"
+    return now().astimezone(ZoneInfo(zone)).date()
 
 
 def as_utc(moment: datetime) -> datetime:

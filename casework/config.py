@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "SIGNIN_BACKOFF_BASE_SECONDS": 2,
     "SIGNIN_BACKOFF_MAX_SECONDS": 300,
     "SIGNIN_FREE_FAILURES": 3,
+    # The centre's time zone: what "today" means for dates typed by people (IANA name).
+    "CENTRE_TIMEZONE": "UTC",
     "BABEL_DEFAULT_LOCALE": "en",
     "LANGUAGES": ["en", "el", "tr", "ar", "fa"],
     "MAX_CONTENT_LENGTH": 1024 * 1024,
