@@ -314,8 +314,10 @@ def record_consent(session: Session, case: Case, *, actor: Any, kind: str, given
 
 def withdraw_consent(session: Session, case: Case, consent: Consent, *, actor: Any,
                      withdrawn_on: date) -> None:
-    """Mark a consent withdrawn from `withdrawn_on`; the row and its history stay."""
-    require_open(case)
+    """Mark a consent withdrawn from `withdrawn_on`; the row and its history stay.
+
+    Allowed on a closed case too: she may withdraw her consent at any time, and a closed case
+    must not stand in the way (the statistics and referrals then respect it)."""
     if consent.withdrawn_on is not None:
         raise InvalidTransition(_("This consent was already withdrawn."))
     _Checks(withdrawal_date_problems(consent.given_on, withdrawn_on)).raise_any()

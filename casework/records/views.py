@@ -173,7 +173,7 @@ def consents(case_id: str) -> Response | Page:
 
 @blueprint.post("/<case_id>/consents/<consent_id>/withdraw")
 def withdraw_consent(case_id: str, consent_id: str) -> Response | Page:
-    case = _case(case_id, writing=True)
+    case = _case(case_id, writing=False)  # withdrawing is allowed on a closed case
     consent = service.record_of_case(db.session, Consent, case, consent_id, kind="consent")
     form = WithdrawConsentForm.for_consent(consent)
     if form.validate_on_submit():

@@ -63,7 +63,6 @@ def test_a_closed_case_refuses_every_write_until_it_is_reopened(db, client, owne
         ("POST", f"/cases/{case.id}/safety-plans/new", {"made_on": "2026-11-24", "safe_contacts": "x"}),
         ("GET", f"/cases/{case.id}/safety-plans/new", None),
         ("POST", consents_page, {"kind": "statistics", "given_on": "2026-11-24"}),
-        ("POST", f"/cases/{case.id}/consents/{consent.id}/withdraw", {"withdrawn_on": "2026-11-24"}),
         ("POST", f"/cases/{case.id}/close", {"closed_on": "2026-11-24", "reason": "other",
                                              "version": str(case.version)}),
     ]
@@ -72,6 +71,11 @@ def test_a_closed_case_refuses_every_write_until_it_is_reopened(db, client, owne
         assert response.status_code == 409, (method, url)
         assert "A closed case is read-only. Reopen it to change it." in response.get_data(as_text=True)
     assert contact.details["duration_minutes"] == 30 and consent.withdrawn_on is None
+
+    # …but she may still withdraw a consent: that is never refused because a case is closed.
+    response = client.post_form(f"/cases/{case.id}/consents/{consent.id}/withdraw",
+                                {"withdrawn_on": "2026-11-24"}, token_page=consents_page)
+    assert response.status_code == 302 and consent.withdrawn_on is not None
     assert db.scalars(select(CaseSession).where(CaseSession.case_id == case.id)).all() == [contact]
 
     # reading stays possible
