@@ -8,6 +8,7 @@ def load_all_models() -> None:
     import casework.audit.models  # noqa: F401
     import casework.auth.models  # noqa: F401
     import casework.cases.models  # noqa: F401
+    import casework.cases.outbox  # noqa: F401
     import casework.centre.models  # noqa: F401
     import casework.clients.models  # noqa: F401
     import casework.crypto.models  # noqa: F401
