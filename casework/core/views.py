@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 blueprint = Blueprint("core", __name__)
 
 
 @blueprint.get("/")
-def home() -> str:
+def home() -> str | Response:
+    # A counsellor's day starts from her cases; the other roles keep the overview page.
+    if current_user.role == "counsellor":
+        return redirect(url_for("cases.dashboard"))
     return render_template("core/home.html", role=current_user.role)
 
 

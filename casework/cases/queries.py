@@ -1,0 +1,234 @@
+"""What the counsellor's pages list: her cases, drafts, follow-ups due, recent activity, search.
+
+Every list starts from casework.cases.access.permitted_cases(user), so filtering happens in the
+database and a case she may not open is never loaded. Reads that show client names (the
+dashboard, a search) are recorded in the audit log as facts — a count, never a name or a term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case as sql_case, or_, select
+from sqlalchemy.orm import Session
+
+from casework.audit.models import AuditEntry
+from casework.audit.service import record
+from casework.auth.models import User
+from casework.cases.access import permitted_cases, permitted_client_ids
+from casework.cases.models import Case, CaseSession, CaseShare, Consent, RiskAssessment, SafetyPlan
+from casework.cases.timeline import CaseRecords, TimelineItem, case_timeline, records_of
+from casework.clients.models import Client
+from casework.clients.search_index import name_text, search_clients
+from casework.clock import now
+
+RECENT_ACTIVITY_LIMIT = 10
+# Active work first, then intakes still being written, closed cases last.
+STATUS_ORDER = sql_case((Case.status == "active", 0), (Case.status == "draft", 1), else_=2)
+
+# The changes that make up "recent activity", in words. Reads (case.opened, searches…) are left
+# out on purpose: every page view would otherwise push the real work off the list.
+ACTIVITY_WORDS: dict[str, Any] = {
+    "case.created": _l("intake started"),
+    "case.intake_saved": _l("intake saved"),
+    "case.activated": _l("intake completed"),
+    "case.closed": _l("case closed"),
+    "case.reopened": _l("case reopened"),
+    "case.shared": _l("case shared"),
+    "case.unshared": _l("sharing ended"),
+    "case.reassigned": _l("case reassigned"),
+    "case.break_glass": _l("opened by break-the-glass"),
+    "session.recorded": _l("session recorded"),
+    "session.updated": _l("session updated"),
+    "risk.assessed": _l("risk assessed"),
+    "safety_plan.recorded": _l("safety plan recorded"),
+    "consent.recorded": _l("consent recorded"),
+    "consent.withdrawn": _l("consent withdrawn"),
+}
+# Records below a case whose audit entries may name them rather than the case.
+RECORDS_OF_A_CASE = (CaseSession, RiskAssessment, SafetyPlan, Consent)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of a list of cases: the case, her name and the latest risk level."""
+
+    case: Case
+    client_name: str
+    risk_level: Optional[str]
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    at: datetime
+    words: Any
+    case_code: Optional[str]
+    case_id: Optional[str]
+    actor_name: str
+    by_me: bool
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    cases: list[CaseRow]
+    drafts: list[CaseRow]
+    follow_ups: list[CaseRow]
+    week_ends_on: date
+    activity: list[ActivityItem]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    client: Client
+    client_name: str
+    cases: list[Case]
+
+
+def is_readable(client: Optional[Client]) -> bool:
+    """False once she was erased: her data key, under which her cases are sealed too, is gone."""
+    return client is not None and client.erased_at is None
+
+
+def client_name(client: Optional[Client]) -> str:
+    """Her names as recorded ('' when erased or none recorded: the page says so in words)."""
+    return name_text(client.identity) if is_readable(client) else ""
+
+
+def my_cases_query(user: Any) -> Select:
+    """Cases assigned to her or shared with her (not those she holds by break-the-glass)."""
+    shared = select(CaseShare.case_id).where(CaseShare.counsellor_id == user.id)
+    return permitted_cases(user).where(or_(Case.assigned_counsellor_id == user.id,
+                                           Case.id.in_(shared)))
+
+
+def week_ends_on(today: date) -> date:
+    """The Sunday closing the week of `today` (weeks run Monday to Sunday)."""
+    return today + timedelta(days=6 - today.weekday())
+
+
+def _rows(session: Session, cases: list[Case]) -> list[CaseRow]:
+    client_ids = {c.client_id for c in cases}
+    clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))} \
+        if client_ids else {}
+    return [CaseRow(c, client_name(clients.get(c.client_id)),
+                    c.risk_level if is_readable(clients.get(c.client_id)) else None) for c in cases]
+
+
+def my_cases(session: Session, user: Any) -> list[CaseRow]:
+    query = my_cases_query(user).order_by(STATUS_ORDER, Case.next_follow_up_on.asc().nulls_last(),
+                                          Case.created_at.desc())
+    return _rows(session, list(session.scalars(query)))
+
+
+def follow_ups_due(session: Session, user: Any, today: date) -> list[CaseRow]:
+    """Her open cases with a follow-up from today to the end of this week, soonest first."""
+    query = my_cases_query(user).where(
+        Case.status != "closed", Case.next_follow_up_on >= today,
+        Case.next_follow_up_on <= week_ends_on(today),
+    ).order_by(Case.next_follow_up_on, Case.code)
+    return _rows(session, list(session.scalars(query)))
+
+
+def _record_ids_of(case_ids: Select) -> list[Select]:
+    return [select(model.id).where(model.case_id.in_(case_ids)) for model in RECORDS_OF_A_CASE]
+
+
+def recent_activity(session: Session, user: Any,
+                    limit: int = RECENT_ACTIVITY_LIMIT) -> list[ActivityItem]:
+    """The latest changes to her cases (by anyone) or by her, newest first."""
+    case_ids = my_cases_query(user).with_only_columns(Case.id)
+    about_her_cases = or_(and_(AuditEntry.target_type == "case", AuditEntry.target_id.in_(case_ids)),
+                          *[AuditEntry.target_id.in_(ids) for ids in _record_ids_of(case_ids)])
+    entries = list(session.scalars(
+        select(AuditEntry).where(AuditEntry.action.in_(ACTIVITY_WORDS),
+                                 or_(about_her_cases, AuditEntry.actor_id == user.id))
+        .order_by(AuditEntry.seq.desc()).limit(limit)))
+    cases = _cases_named_by(session, user, entries)
+    return [ActivityItem(entry.at, ACTIVITY_WORDS[entry.action],
+                         *cases.get(entry.target_id, (None, None)),
+                         actor_name=entry.actor_name, by_me=entry.actor_id == user.id)
+            for entry in entries]
+
+
+def _cases_named_by(session: Session, user: Any, entries: list[AuditEntry]) -> dict[str, tuple]:
+    """target id → (case code, case id) of the entries' cases — only those she may open now."""
+    targets = {entry.target_id for entry in entries}
+    if not targets:
+        return {}
+    allowed = permitted_cases(user).with_only_columns(Case.id, Case.code)
+    found = {row.id: (row.code, row.id) for row in session.execute(allowed.where(Case.id.in_(targets)))}
+    for model in RECORDS_OF_A_CASE:
+        rows = session.execute(select(model.id, Case.code, Case.id.label("case_id"))
+                               .join(Case, Case.id == model.case_id)
+                               .where(model.id.in_(targets), Case.id.in_(allowed.with_only_columns(Case.id))))
+        found.update({row.id: (row.code, row.case_id) for row in rows})
+    return found
+
+
+def dashboard_for(session: Session, user: Any) -> Dashboard:
+    """Everything on her dashboard; the read is audited (how many cases, never who)."""
+    today = now().date()
+    cases = my_cases(session, user)
+    dashboard = Dashboard(cases=cases, drafts=[row for row in cases if row.case.status == "draft"],
+                          follow_ups=follow_ups_due(session, user, today),
+                          week_ends_on=week_ends_on(today),
+                          activity=recent_activity(session, user))
+    record(session, "cases.listed", actor=user, details={"cases": len(cases)})
+    return dashboard
+
+
+def search_my_clients(session: Session, user: Any, text: str, by: str) -> list[SearchResult]:
+    """Her clients whose name (any script) or phone matches, with the cases she may open.
+
+    Audited as the fact of a search and how many were found — never the terms typed.
+    """
+    clients = search_clients(session, text, by,
+                             permitted=lambda ids: permitted_client_ids(session, user, ids))
+    ids = [client.id for client in clients]
+    cases_by_client: dict[str, list[Case]] = {client_id: [] for client_id in ids}
+    if ids:
+        query = permitted_cases(user).where(Case.client_id.in_(ids)).order_by(
+            STATUS_ORDER, Case.created_at.desc())
+        for found in session.scalars(query):
+            cases_by_client[found.client_id].append(found)
+    results = sorted((SearchResult(client, client_name(client), cases_by_client[client.id])
+                      for client in clients), key=lambda result: result.client_name.casefold())
+    record(session, "cases.searched", actor=user, details={"by": by, "results": len(results)})
+    return results
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """The case page: header facts, the sections and the timeline."""
+
+    case: Case
+    readable: bool
+    client_name: str
+    counsellor_name: str
+    risk_level: Optional[str]
+    records: CaseRecords
+    timeline: list[TimelineItem]
+
+    @property
+    def latest_assessment(self) -> Optional[RiskAssessment]:
+        return self.records.assessments[0] if self.records.assessments else None
+
+    @property
+    def latest_plan(self) -> Optional[SafetyPlan]:
+        return self.records.plans[0] if self.records.plans else None
+
+
+def case_page(session: Session, case: Case) -> CasePage:
+    """What the case page shows of a case already opened through access.case_for (audited)."""
+    counsellor = session.get(User, case.assigned_counsellor_id)
+    client = session.get(Client, case.client_id)
+    readable = is_readable(client)
+    # After an erasure only the case's metadata and status history remain to be shown.
+    records = records_of(session, case) if readable else CaseRecords([], [], [], [])
+    return CasePage(case=case, readable=readable, client_name=client_name(client),
+                    counsellor_name=(counsellor.display_name or counsellor.username) if counsellor else "",
+                    risk_level=case.risk_level if readable else None, records=records,
+                    timeline=case_timeline(session, case, records))
