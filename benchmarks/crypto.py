@@ -21,7 +21,7 @@ import tracemalloc
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, insert, intersect, select
 
 from benchmarks.common import per_call_seconds, print_table, row
 from casework import create_app
@@ -89,12 +89,12 @@ def seed(count: int, rng: random.Random) -> list[tuple[str, str]]:
 
 
 def plaintext_search(name: str) -> list[str]:
-    """The same matching rule on plaintext tokens: every typed part must match a stored token."""
-    matched = None
-    for group in query_name_groups(name):
-        ids = set(db.session.scalars(select(plain_tokens.c.client_id).where(plain_tokens.c.token.in_(group))))
-        matched = ids if matched is None else matched & ids
-    return list(db.session.scalars(select(Client.id).where(Client.id.in_(matched or set()))))
+    """The same matching rule on plaintext tokens, with the same SQL shape (one INTERSECT)."""
+    lookups = [select(plain_tokens.c.client_id).where(plain_tokens.c.token.in_(group))
+               for group in query_name_groups(name)]
+    query = lookups[0] if len(lookups) == 1 else intersect(*lookups)
+    ids = db.session.scalars(select(query.subquery().c[0])).all()
+    return list(db.session.scalars(select(Client.id).where(Client.id.in_(ids))))
 
 
 def blind_search(name: str) -> list[str]:

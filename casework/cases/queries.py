@@ -23,7 +23,7 @@ from casework.cases.models import Case, CaseSession, CaseShare, Consent, RiskAss
 from casework.cases.timeline import CaseRecords, TimelineItem, case_timeline, records_of
 from casework.clients.models import Client
 from casework.clients.search_index import name_text, search_clients
-from casework.clock import now
+from casework.clock import today
 
 RECENT_ACTIVITY_LIMIT = 10
 # Active work first, then intakes still being written, closed cases last.
@@ -170,11 +170,11 @@ def _cases_named_by(session: Session, user: Any, entries: list[AuditEntry]) -> d
 
 def dashboard_for(session: Session, user: Any) -> Dashboard:
     """Everything on her dashboard; the read is audited (how many cases, never who)."""
-    today = now().date()
+    day = today()
     cases = my_cases(session, user)
     dashboard = Dashboard(cases=cases, drafts=[row for row in cases if row.case.status == "draft"],
-                          follow_ups=follow_ups_due(session, user, today),
-                          week_ends_on=week_ends_on(today),
+                          follow_ups=follow_ups_due(session, user, day),
+                          week_ends_on=week_ends_on(day),
                           activity=recent_activity(session, user))
     record(session, "cases.listed", actor=user, details={"cases": len(cases)})
     return dashboard

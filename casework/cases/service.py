@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from casework.audit.service import record
 from casework.cases.models import Case
 from casework.clients.models import Client
-from casework.clock import now
+from casework.clock import today
 from casework.errors import InvalidTransition, StaleEdit
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud
@@ -105,7 +105,7 @@ def reopen_case(session: Session, case: Case, *, actor: Any, expected_version: i
     case.status = "active"
     case.closed_on = None
     history = list((case.closure or {}).get("history", []))
-    history.append({"reopened_on": now().date().isoformat()})
+    history.append({"reopened_on": today().isoformat()})
     case.closure = {"history": history}
     session.flush()
     record(session, "case.reopened", actor=actor, target_type="case", target_id=case.id)

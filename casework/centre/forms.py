@@ -19,7 +19,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from casework.auth.models import Organisation
 from casework.centre.service import PARTICIPANTS_MAX, TITLE_MAX_LENGTH, InvalidCentreRecord, too_long_message
-from casework.clock import now
+from casework.clock import today
 from casework.web.fields import CodeMultiCheckboxField, CodeSelectField
 
 
@@ -99,7 +99,7 @@ def _strip(value: Any) -> Any:
 
 
 def _today() -> Any:
-    return now().date()
+    return today()
 
 
 class FormWithServiceErrors(FlaskForm):

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from casework.audit.service import record
 from casework.auth.models import Organisation
 from casework.centre.models import Activity, Enquiry
-from casework.clock import now
+from casework.clock import today
 from casework.codes import code_list, is_valid
 from casework.errors import DomainError, NotFound, StaleEdit
 
@@ -58,10 +58,6 @@ class ActivityYear:
     organisation_names: dict[int, str]
     participants: int
 
-
-def today() -> date:
-    """The current date by the application clock (UTC: there is no centre time zone setting)."""
-    return now().date()
 
 
 # --- Enquiries --------------------------------------------------------------------------------

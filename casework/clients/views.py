@@ -23,7 +23,7 @@ from casework.clients.forms import (ClientEditForm, ContactsFields,
 from casework.clients.schema import DocumentInvalid, display_name
 from casework.errors import StaleEdit
 from casework.extensions import db
-from casework.intake import service
+from casework.clients import service
 
 blueprint = Blueprint("clients", __name__, url_prefix="/clients")
 

@@ -1,5 +1,5 @@
 """The intake: looking for her before recording her again, starting a draft, saving its
-sections, completing it, discarding a draft; and opening and editing her client record.
+sections, completing it, discarding a draft.
 
 Every read and change is audited in the same transaction (which record, never its content;
 a search records how it was made, never what was typed). Each save checks the versions the
@@ -17,16 +17,17 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from casework.audit.service import record
-from casework.cases.access import case_for, permitted_cases, permitted_client_ids
+from casework.cases.access import case_for, permitted_client_ids
 from casework.cases.intake_schema import intake_date_of, missing_for_completion
 from casework.cases.models import Case, CaseSession, Consent, RiskAssessment, SafetyPlan
 from casework.cases.service import activate_case, check_version, open_case, require_open, save_intake
 from casework.clients import schema
 from casework.clients.identity import erase_client, register_client, update_client
 from casework.clients.models import Client
+from casework.clients.service import cases_of, permitted_client
 from casework.clients.search_index import NAME, PHONE, candidate_ids, search_clients
-from casework.clock import now
-from casework.errors import AuditOnRefusal, InvalidTransition, NotFound, NotPermitted, StaleEdit
+from casework.clock import today
+from casework.errors import InvalidTransition, NotFound, StaleEdit
 from casework.intake import sections
 from casework.intake.sections import Section
 
@@ -51,13 +52,6 @@ class IntakeContext:
     client: Client
     consents: dict[str, Consent]  # the consents given in this intake and not withdrawn
     section: Optional[Section] = None
-
-
-@dataclass
-class ClientRecord:
-    client: Client
-    cases: list[Case]  # the ones she may open
-    other_cases: int = 0  # held by others: counted, never shown
 
 
 class PossibleDuplicates(InvalidTransition):
@@ -97,7 +91,7 @@ def find_possible_clients(session: Session, *, actor: Any, name: str, phone: str
             found[client.id] = client
         record(session, "cases.searched", actor=actor, details={"by": way, "purpose": "intake"})
     elsewhere = len(candidates - mine_only(candidates))
-    mine = [MatchedClient(client, _cases_of(session, actor, client.id)) for client in found.values()]
+    mine = [MatchedClient(client, cases_of(session, actor, client.id)) for client in found.values()]
     return PossibleMatches(mine=mine, elsewhere=elsewhere)
 
 
@@ -111,7 +105,7 @@ def start_intake(session: Session, *, actor: Any, given_name: str, family_name: 
     search finds now.
     """
     identity = schema.clean_identity({"given_name": given_name, "family_name": family_name},
-                                     today=now().date())
+                                     today=today())
     contacts = schema.clean_contacts({"phones": [{"number": phone}] if phone else []})
     name = " ".join(part for part in (identity["given_name"], identity["family_name"]) if part)
     matches = find_possible_clients(session, actor=actor, name=name, phone=phone)
@@ -123,7 +117,7 @@ def start_intake(session: Session, *, actor: Any, given_name: str, family_name: 
 
 def start_case_for_client(session: Session, *, actor: Any, client_id: str) -> Case:
     """A new draft case for one of her clients (or the draft she already has for her)."""
-    client = _permitted_client(session, actor, client_id, "intake.new_case_for_client")
+    client = permitted_client(session, actor, client_id, "intake.new_case_for_client")
     draft = session.scalars(select(Case).where(
         Case.client_id == client.id, Case.assigned_counsellor_id == actor.id,
         Case.status == "draft").order_by(Case.created_at)).first()
@@ -158,7 +152,7 @@ def save_section(session: Session, ctx: IntakeContext, *, actor: Any, values: di
     if section.kind == sections.CLIENT and client.version != client_version:
         raise StaleEdit(_("Her record was changed by someone else while you were editing it."))
     require_open(case)
-    document = sections.clean(section, values, today=now().date(),
+    document = sections.clean(section, values, today=today(),
                               birth_date=schema.birth_date_of(client.identity),
                               intake_date=intake_date_of(case.intake))
     saved = [s.slug for s in sections.SECTIONS
@@ -182,7 +176,7 @@ def save_section(session: Session, ctx: IntakeContext, *, actor: Any, values: di
 
 def _record_consents(session: Session, ctx: IntakeContext, *, actor: Any, choices: dict) -> None:
     """Give, correct (while a draft) or withdraw each kind of consent; every row is kept."""
-    today = now().date()
+    day = today()
     for kind, choice in choices.items():
         current = ctx.consents.get(kind)
         if choice["given"] and current is None:
@@ -199,7 +193,7 @@ def _record_consents(session: Session, ctx: IntakeContext, *, actor: Any, choice
             current.scope = {**(current.scope or {}), "note": choice["note"]}
             action, target = "consent.corrected", current
         elif not choice["given"] and current is not None:
-            current.withdrawn_on = today
+            current.withdrawn_on = day
             action, target = "consent.withdrawn", current
         else:
             continue
@@ -213,7 +207,7 @@ def missing_items(ctx: IntakeContext) -> list[tuple[str, str]]:
     return missing_for_completion(identity=ctx.client.identity, intake=ctx.case.intake,
                                   perpetrators=ctx.case.perpetrators,
                                   has_processing_consent="processing" in ctx.consents,
-                                  today=now().date())
+                                  today=today())
 
 
 def complete_intake(session: Session, ctx: IntakeContext, *, actor: Any, case_version: int) -> None:
@@ -223,7 +217,7 @@ def complete_intake(session: Session, ctx: IntakeContext, *, actor: Any, case_ve
     if missing:
         raise IntakeIncomplete(missing)
     activate_case(session, ctx.case, actor=actor, expected_version=case_version,
-                  opened_on=intake_date_of(ctx.case.intake) or now().date())
+                  opened_on=intake_date_of(ctx.case.intake) or today())
 
 
 def discard_draft(session: Session, ctx: IntakeContext, *, actor: Any, case_version: int) -> None:
@@ -246,58 +240,3 @@ def discard_draft(session: Session, ctx: IntakeContext, *, actor: Any, case_vers
     session.flush()
     if others == 0:
         erase_client(session, ctx.client.id, actor=actor)
-
-
-# --- Her client record ------------------------------------------------------------------------
-
-def open_client(session: Session, *, actor: Any, client_id: str) -> ClientRecord:
-    """Her record, for a counsellor who may open one of her cases; the read is audited."""
-    client = _permitted_client(session, actor, client_id, "client.opened")
-    record(session, "client.opened", actor=actor, target_type="client", target_id=client.id)
-    cases = _cases_of(session, actor, client.id)
-    total = session.scalar(select(func.count()).select_from(Case).where(Case.client_id == client.id))
-    return ClientRecord(client, cases, (total or 0) - len(cases))
-
-
-def edit_client(session: Session, client: Client, *, actor: Any, expected_version: int,
-                identity: dict, contacts: dict, profile: dict, discrimination_factors: Any) -> None:
-    """Replace her identity, contacts, profile and discrimination factors, all or nothing."""
-    if client.version != expected_version:
-        raise StaleEdit(_("Her record was changed by someone else while you were editing it."))
-    # Her birth must come before her first intake; only the cases `actor` may open are asked,
-    # so a refusal never tells her the date of someone else's case.
-    first_opened = session.scalar(permitted_cases(actor).where(Case.client_id == client.id)
-                                  .with_only_columns(func.min(Case.opened_on)))
-    documents: dict[str, Any] = {}
-    problems: dict[str, str] = {}
-    for name, cleaner in (
-            ("identity", lambda: schema.clean_identity(identity, today=now().date(),
-                                                       intake_date=first_opened)),
-            ("contacts", lambda: schema.clean_contacts(contacts)),
-            ("profile", lambda: schema.clean_profile(profile)),
-            ("discrimination_factors", lambda: schema.clean_discrimination(discrimination_factors))):
-        try:
-            documents[name] = cleaner()
-        except schema.DocumentInvalid as invalid:
-            problems.update(invalid.errors)
-    if problems:
-        raise schema.DocumentInvalid(problems)
-    update_client(session, client, actor=actor, expected_version=expected_version, **documents)
-
-
-def _cases_of(session: Session, actor: Any, client_id: str) -> list[Case]:
-    query = permitted_cases(actor).where(Case.client_id == client_id).order_by(Case.created_at)
-    return list(session.scalars(query))
-
-
-def _permitted_client(session: Session, actor: Any, client_id: str, attempted: str) -> Client:
-    """Her client, if `actor` may open one of her cases; the same refusal for unknown ids."""
-    client = None
-    if isinstance(client_id, str) and 0 < len(client_id) <= 36:
-        if permitted_client_ids(session, actor, {client_id}):
-            client = session.get(Client, client_id)
-    if client is None or client.erased_at is not None:
-        raise NotPermitted(_("You do not have access to this client's record."), audit=AuditOnRefusal(
-            "client.access_refused", "client", str(client_id)[:64], {"attempted": attempted}))
-    return client
-

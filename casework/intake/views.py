@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from casework import codes
 from casework.clients.forms import attach_errors, describe, offer_blank_rows, version_of
 from casework.clients.schema import DocumentInvalid, display_name
-from casework.clock import now
+from casework.clock import today
 from casework.errors import StaleEdit
 from casework.extensions import db
 from casework.intake import sections, service
@@ -139,7 +139,7 @@ def section(case_id: str, section: str) -> Page | Response:
 
 
 def _stored(ctx: service.IntakeContext) -> dict[str, Any]:
-    return sections.stored_data(ctx.section, ctx.client, ctx.case, ctx.consents, now().date())
+    return sections.stored_data(ctx.section, ctx.client, ctx.case, ctx.consents, today())
 
 
 def _reopen(ctx: service.IntakeContext) -> service.IntakeContext:
@@ -207,11 +207,11 @@ def discard(case_id: str) -> Page | Response:
 
 def _review_page(ctx: service.IntakeContext, *, discard_form: Optional[DiscardForm] = None,
                  stale: bool = False, status: int = 200) -> Page:
-    today = now().date()
+    day = today()
     summary = []
     for spec in sections.SECTIONS:
         stored = spec.form_class(formdata=None, data=sections.stored_data(
-            spec, ctx.client, ctx.case, ctx.consents, today))
+            spec, ctx.client, ctx.case, ctx.consents, day))
         summary.append((spec, describe(stored)))
     version = {"case_version": str(ctx.case.version)}
     if discard_form is not None:

@@ -11,12 +11,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casework.codes import choices, is_valid
 
 NOT_CHOSEN = ""
+
+
+def code_choices(code_list: str) -> list[SelectChoice]:
+    """The options of a code list for a select or a checkbox group (code → translated label)."""
+    return [SelectChoice(code, label) for code, label in choices(code_list)]
 
 
 class CodeSelectField(SelectField):
@@ -27,9 +33,9 @@ class CodeSelectField(SelectField):
         self.optional = optional
         super().__init__(label, choices=self._choices, validate_choice=False, **kwargs)
 
-    def _choices(self) -> list[tuple[str, Any]]:
-        empty = [(NOT_CHOSEN, _l("— choose —"))] if self.optional else []
-        return empty + choices(self.code_list)
+    def _choices(self) -> list[SelectChoice]:
+        empty = [SelectChoice(NOT_CHOSEN, _l("— choose —"))] if self.optional else []
+        return empty + code_choices(self.code_list)
 
     def pre_validate(self, form: Any) -> None:
         if self.data in (None, NOT_CHOSEN):
@@ -53,7 +59,7 @@ class CodeMultiCheckboxField(SelectMultipleField):
 
     def __init__(self, label: Any = None, *, code_list: str, **kwargs: Any) -> None:
         self.code_list = code_list
-        super().__init__(label, choices=lambda: choices(code_list), validate_choice=False, **kwargs)
+        super().__init__(label, choices=lambda: code_choices(code_list), validate_choice=False, **kwargs)
 
     def pre_validate(self, form: Any) -> None:
         for code in self.data or []:
