@@ -20,6 +20,8 @@ Free text is kept exactly as typed (markup and formula-like text included): page
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 from typing import Any, Iterable, Optional
 
@@ -247,13 +249,17 @@ def _children(problems: Problems, raw: dict) -> dict:
             "exposed_to_violence": maybe(raw.get("exposed_to_violence"))}
 
 
+# The ASCII comma and semicolon, and the Arabic comma and semicolon (also used in Persian).
+AGE_SEPARATORS = re.compile("[,;\u060c\u061b]")
+
+
 def parse_ages(problems: Problems, where: str, value: Any) -> list[int]:
-    """Ages typed as "4, 9" (or given as a list)."""
+    """Ages typed as "4, 9" (or given as a list); Arabic and Persian commas and semicolons too."""
     if isinstance(value, list):
         parts = value
     else:
         typed = text(problems, where, value, SHORT_TEXT_MAX)
-        parts = [part for part in typed.replace(";", ",").split(",") if part.strip()]
+        parts = [part for part in AGE_SEPARATORS.split(typed) if part.strip()]
     ages = []
     for part in parts:
         age = number(problems, where, part.strip() if isinstance(part, str) else part, 0, MAX_AGE)
