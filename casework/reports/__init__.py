@@ -1,0 +1,1 @@
+"""The yearly statistics reports."""
