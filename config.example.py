@@ -78,6 +78,15 @@ BREAK_GLASS_HOURS = 4
 # due this week). Default "UTC"; set it to where the centre is.
 CENTRE_TIMEZONE = "UTC"
 
+# A referral sent to a partner expires when the partner has not answered within this many days
+# (default 14); the counsellor can then refer again or elsewhere.
+REFERRAL_EXPIRY_DAYS = 14
+
+# How many days after a referral ended (declined, completed) its packet — what the partner was
+# shown — is erased for good (its key destroyed). Withdrawn and expired packets are erased at
+# once. Default 30. The referral's status history stays, for the statistics.
+REFERRAL_PACKET_RETENTION_DAYS = 30
+
 # When True, a case is counted in the anonymised statistics only while the woman consents to
 # it (a "statistics" consent on her case). Default False: anonymised counting needs no consent
 # in most centres' legal basis; turn it on where the centre's policy asks for one.

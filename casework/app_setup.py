@@ -61,6 +61,8 @@ def _register_web(app: Flask) -> None:
     from casework.core.views import blueprint as core_blueprint
     from casework.intake.views import blueprint as intake_blueprint
     from casework.records.views import blueprint as records_blueprint
+    from casework.referrals.inbox import blueprint as partner_blueprint
+    from casework.referrals.views import blueprint as referrals_blueprint
     from casework.sharing.views import blueprint as sharing_blueprint
     from casework.security import access, headers
     from casework.web import errors, templating
@@ -71,5 +73,5 @@ def _register_web(app: Flask) -> None:
     templating.init_app(app)
     for blueprint in (core_blueprint, auth_blueprint, admin_blueprint, cases_blueprint,
                       intake_blueprint, clients_blueprint, records_blueprint, sharing_blueprint,
-                      centre_blueprint):
+                      centre_blueprint, referrals_blueprint, partner_blueprint):
         app.register_blueprint(blueprint)

@@ -41,6 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_ABSOLUTE_HOURS": 8,
     "REAUTH_VALID_MINUTES": 5,
     "BREAK_GLASS_HOURS": 4,
+    # A sent referral with no answer expires after this many days; a referral's packet is
+    # erased (crypto-shredded) this many days after the referral ended.
+    "REFERRAL_EXPIRY_DAYS": 14,
+    "REFERRAL_PACKET_RETENTION_DAYS": 30,
     # When True, a case counts in the anonymised statistics only while she consents to it.
     "STATISTICS_REQUIRE_CONSENT": False,
     "ENROLMENT_CODE_HOURS": 72,

@@ -12,5 +12,6 @@ def load_all_models() -> None:
     import casework.centre.models  # noqa: F401
     import casework.clients.models  # noqa: F401
     import casework.crypto.models  # noqa: F401
+    import casework.referrals.models  # noqa: F401
     import casework.security.models  # noqa: F401
     import casework.stats.models  # noqa: F401

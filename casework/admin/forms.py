@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Iterable, Optional
 
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalValue
 
 from casework.admin.audit_query import AuditFilters
-from casework.admin.organisations import KIND_LABELS, NAME_MAX_LENGTH, ORGANISATION_KINDS
+from casework.admin.organisations import (AREA_MAX_LENGTH, CAPACITY_NOTES_MAX_LENGTH,
+                                         CONTACT_MAX_LENGTH, KIND_LABELS, NAME_MAX_LENGTH,
+                                         ORGANISATION_KINDS)
 from casework.auth.models import ROLES, Organisation
 
 try:
@@ -94,6 +98,19 @@ class ConfirmForm(FlaskForm):
     """A button that changes something: the form carries only the CSRF token."""
 
 
+class _AtMost:
+    """A length limit that says the limit and the length; the text stays as typed."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if field.data and len(field.data) > self.limit:
+            raise ValidationError(gettext("At most %(limit)s characters; this has %(count)s.",
+                                          limit=format_decimal(self.limit),
+                                          count=format_decimal(len(field.data))))
+
+
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip],
                        validators=[DataRequired(_l("Enter the organisation's name.")),
@@ -102,6 +119,30 @@ class OrganisationForm(FlaskForm):
                        choices=[_choice(code, KIND_LABELS[code]) for code in ORGANISATION_KINDS],
                        validate_choice=False,
                        validators=[_Offered(_l("Choose one of the kinds offered."))])
+    area = StringField(_l("Area it serves"), validators=[_AtMost(AREA_MAX_LENGTH)])
+    contact = StringField(_l("How to reach it (phone, email, a contact person)"),
+                          validators=[_AtMost(CONTACT_MAX_LENGTH)])
+    capacity_notes = TextAreaField(_l("Capacity notes (for shelters: places, who it takes)"),
+                                   validators=[_AtMost(CAPACITY_NOTES_MAX_LENGTH)])
+    takes_children = BooleanField(_l("Takes women with their children"))
+
+    def values(self) -> dict[str, Any]:
+        return {"name": self.name.data, "kind": self.kind.data, "area": self.area.data or "",
+                "contact": self.contact.data or "", "capacity_notes": self.capacity_notes.data or "",
+                "takes_children": bool(self.takes_children.data)}
+
+
+class EditOrganisationForm(OrganisationForm):
+    fingerprint = HiddenField(validators=[DataRequired()])
+
+    @classmethod
+    def of(cls, organisation: Organisation, fingerprint: str) -> "EditOrganisationForm":
+        return cls(formdata=None, obj=organisation, data={"fingerprint": fingerprint})
+
+    def show_fingerprint(self, fingerprint: str) -> None:
+        """After a conflict: carry what is stored now, so saving again is a deliberate choice."""
+        self.fingerprint.data = fingerprint
+        self.fingerprint.raw_data = [fingerprint]
 
 
 class IsoDateField(DateField):

@@ -7,8 +7,11 @@ never deleted — referrals and audit entries keep pointing at them — only dea
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Optional
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from casework.audit.service import record
 from casework.auth.models import Organisation, User
-from casework.errors import DomainError, NotFound
+from casework.errors import DomainError, NotFound, StaleEdit
 
 # The referral types of DOMAIN.md, in the order they are offered.
 ORGANISATION_KINDS = ("shelter", "legal_aid", "police", "health", "psychological_care",
@@ -36,6 +39,9 @@ KIND_LABELS = {
 }
 
 NAME_MAX_LENGTH = 200
+AREA_MAX_LENGTH = 120
+CONTACT_MAX_LENGTH = 300
+CAPACITY_NOTES_MAX_LENGTH = 1000
 
 
 class InvalidOrganisationData(DomainError):
@@ -82,14 +88,16 @@ def count_active_members(session: Session, organisation_id: int) -> int:
         User.organisation_id == organisation_id, User.active.is_(True))) or 0
 
 
-def create_organisation(session: Session, *, name: str, kind: str,
-                        actor: Optional[User]) -> Organisation:
+def create_organisation(session: Session, *, name: str, kind: str, actor: Optional[User],
+                        area: str = "", contact: str = "", capacity_notes: str = "",
+                        takes_children: bool = False) -> Organisation:
     """Add a partner organisation; names are unique regardless of letter case."""
     name = normalise_name(name)
     _check_name(session, name)
-    if kind not in ORGANISATION_KINDS:
-        raise InvalidOrganisationData(_("Choose one of the kinds offered."), field="kind")
-    organisation = Organisation(name=name, kind=kind, active=True)
+    _check_kind(kind)
+    details = _checked_details(area, contact, capacity_notes)
+    organisation = Organisation(name=name, kind=kind, active=True, takes_children=bool(takes_children),
+                                **details)
     session.add(organisation)
     session.flush()
     record(session, "organisation.created", actor=actor, target_type="organisation",
@@ -97,15 +105,62 @@ def create_organisation(session: Session, *, name: str, kind: str,
     return organisation
 
 
-def _check_name(session: Session, name: str) -> None:
+def fingerprint(organisation: Organisation) -> str:
+    """What the edit form started from: a save on top of someone else's change is refused
+    (the table has no version column, so the stored values themselves are compared)."""
+    values = [organisation.name, organisation.kind, organisation.area, organisation.contact,
+              organisation.capacity_notes, bool(organisation.takes_children), bool(organisation.active)]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def update_organisation(session: Session, organisation: Organisation, *, actor: Optional[User],
+                        expected_fingerprint: str, name: str, kind: str, area: str = "",
+                        contact: str = "", capacity_notes: str = "",
+                        takes_children: bool = False) -> None:
+    """Change an organisation's directory entry; refused (StaleEdit) if it changed since the form
+    was filled. Its referrals keep the partner type they were made with."""
+    if fingerprint(organisation) != expected_fingerprint:
+        raise StaleEdit(_("This organisation was changed by someone else while you were editing it."))
+    name = normalise_name(name)
+    _check_name(session, name, ignore_id=organisation.id)
+    _check_kind(kind)
+    details = _checked_details(area, contact, capacity_notes)
+    organisation.name, organisation.kind = name, kind
+    organisation.takes_children = bool(takes_children)
+    for key, value in details.items():
+        setattr(organisation, key, value)
+    session.flush()
+    record(session, "organisation.updated", actor=actor, target_type="organisation",
+           target_id=organisation.id, details={"kind": kind})
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in ORGANISATION_KINDS:
+        raise InvalidOrganisationData(_("Choose one of the kinds offered."), field="kind")
+
+
+def _checked_details(area: str, contact: str, capacity_notes: str) -> dict[str, str]:
+    details = {"area": (area or "").strip(), "contact": (contact or "").strip(),
+               "capacity_notes": (capacity_notes or "").replace("\r\n", "\n").strip()}
+    limits = {"area": AREA_MAX_LENGTH, "contact": CONTACT_MAX_LENGTH,
+              "capacity_notes": CAPACITY_NOTES_MAX_LENGTH}
+    for key, value in details.items():
+        if len(value) > limits[key]:
+            raise InvalidOrganisationData(_("At most %(limit)s characters; this has %(count)s.",
+                                            limit=format_decimal(limits[key]),
+                                            count=format_decimal(len(value))), field=key)
+    return details
+
+
+def _check_name(session: Session, name: str, *, ignore_id: Optional[int] = None) -> None:
     if len(name) < 2 or len(name) > NAME_MAX_LENGTH:
         raise InvalidOrganisationData(
             _("A name has 2 to %(count)d characters.", count=NAME_MAX_LENGTH), field="name")
     # Compared in Python with casefold(): SQL lower() leaves Greek, Turkish or Arabic-script
     # names alone on SQLite, and a centre has tens of partners, not thousands.
     wanted = name.casefold()
-    for existing in session.scalars(select(Organisation.name)):
-        if existing.casefold() == wanted:
+    for existing_id, existing in session.execute(select(Organisation.id, Organisation.name)):
+        if existing_id != ignore_id and existing.casefold() == wanted:
             raise InvalidOrganisationData(
                 _("A partner organisation with this name already exists."), field="name")
 

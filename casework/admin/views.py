@@ -18,13 +18,14 @@ from werkzeug.wrappers import Response
 from casework.admin import organisations as organisation_service
 from casework.admin.audit_query import detail_items, known_actions, query_audit_log
 from casework.admin.forms import (AuditFilterForm, ChangeRoleForm, ConfirmForm, CreateUserForm,
-                                  OrganisationForm, attach_error, role_label)
+                                  EditOrganisationForm, OrganisationForm, attach_error, role_label)
 from casework.admin.organisations import InvalidOrganisationData, kind_label
 from casework.auth import users as user_service
 from casework.auth.enrolment import issue_enrolment_code
 from casework.auth.errors import InvalidUserData
 from casework.auth.models import User
 from casework.clock import as_utc
+from casework.errors import StaleEdit
 from casework.extensions import db
 from casework.security.sessions import open_sessions_of
 
@@ -185,8 +186,8 @@ def organisations() -> Response | Page:
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
-            created = organisation_service.create_organisation(
-                db.session, name=form.name.data, kind=form.kind.data, actor=_me())
+            created = organisation_service.create_organisation(db.session, actor=_me(),
+                                                               **form.values())
         except InvalidOrganisationData as error:
             db.session.rollback()
             attach_error(form, error.message, error.field)
@@ -196,6 +197,42 @@ def organisations() -> Response | Page:
             return redirect(url_for("admin.organisations"))
     status = 400 if form.errors or form.form_errors else 200
     return _organisations_page(form, status=status)
+
+
+@blueprint.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def edit_organisation(organisation_id: int) -> Response | Page:
+    organisation = organisation_service.get_organisation(db.session, organisation_id)
+    stored = organisation_service.fingerprint(organisation)
+    form = EditOrganisationForm() if request.method == "POST" else \
+        EditOrganisationForm.of(organisation, stored)
+    if form.validate_on_submit():
+        try:
+            organisation_service.update_organisation(
+                db.session, organisation, actor=_me(), expected_fingerprint=form.fingerprint.data,
+                **form.values())
+        except InvalidOrganisationData as error:
+            db.session.rollback()
+            attach_error(form, error.message, error.field)
+        except StaleEdit:
+            form.show_fingerprint(stored)
+            return render_template("admin/organisation.html", form=form, organisation=organisation,
+                                   changes=_organisation_values(organisation)), 409
+        else:
+            db.session.commit()
+            flash(_("Partner organisation %(name)s saved.", name=organisation.name), "info")
+            return redirect(url_for("admin.organisations"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("admin/organisation.html", form=form, organisation=organisation), status
+
+
+def _organisation_values(organisation: Any) -> list[tuple[str, str]]:
+    """What is stored now, for the conflict notice."""
+    return [(_("Name"), organisation.name), (_("Kind"), kind_label(organisation.kind)),
+            (_("Area it serves"), organisation.area or "—"),
+            (_("How to reach it"), organisation.contact or "—"),
+            (_("Capacity notes"), organisation.capacity_notes or "—"),
+            (_("Takes women with their children"),
+             _("Yes") if organisation.takes_children else _("No"))]
 
 
 @blueprint.post("/organisations/<int:organisation_id>/deactivate")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint,
+                        false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.clock import now
@@ -26,6 +27,12 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(40), default="shelter")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # The partner directory (kept by the admin, read by counsellors and coordinators): where the
+    # partner works, how to reach it, and for shelters what they can offer. No personal data.
+    area: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    contact: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    capacity_notes: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    takes_children: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class User(Base):

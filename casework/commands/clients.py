@@ -18,12 +18,13 @@ def clients_group() -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
 def erase_command(client_id: str, yes: bool) -> None:
-    """Destroy CLIENT_ID's data key, search entries and sealed data. It cannot be undone.
+    """Destroy CLIENT_ID's data key, search entries, sealed data and referral packets. It cannot
+    be undone.
 
     Her cases stay as empty shells (ids, dates, status) and the statistics store is not touched.
     Backups still hold her sealed data, but without her data key nothing of it opens again.
     """
-    from casework.clients.identity import erase_client
+    from casework.erasure import erase_woman
     from casework.errors import NotFound
     from casework.extensions import db
 
@@ -31,7 +32,7 @@ def erase_command(client_id: str, yes: bool) -> None:
         click.echo("Nothing was erased.")
         sys.exit(1)
     try:
-        erase_client(db.session, client_id, actor=None)
+        erase_woman(db.session, client_id, actor=None)
     except NotFound:
         click.echo(f"There is no client {client_id} (or she was already erased).", err=True)
         sys.exit(1)

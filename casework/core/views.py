@@ -8,12 +8,16 @@ from werkzeug.wrappers import Response
 
 blueprint = Blueprint("core", __name__)
 
+LANDING_PAGES = {"counsellor": "cases.dashboard", "shelter_partner": "partner.inbox"}
+
 
 @blueprint.get("/")
 def home() -> str | Response:
-    # A counsellor's day starts from her cases; the other roles keep the overview page.
-    if current_user.role == "counsellor":
-        return redirect(url_for("cases.dashboard"))
+    # A counsellor's day starts from her cases, a shelter partner's from her inbox; the other
+    # roles keep the overview page.
+    landing = LANDING_PAGES.get(current_user.role)
+    if landing:
+        return redirect(url_for(landing))
     return render_template("core/home.html", role=current_user.role)
 
 

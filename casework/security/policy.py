@@ -87,6 +87,25 @@ RULES: Mapping[str, frozenset[str]] = {
     "centre.enquiries": frozenset({"counsellor", "coordinator"}),
     "centre.activities": frozenset({"counsellor", "coordinator"}),
     "centre.edit_activity": frozenset({"counsellor", "coordinator"}),
+    # Referrals. The counsellor's routes are case-scoped (casework.cases.access decides per case);
+    # a shelter partner reaches only her organisation's inbox, decided per referral again.
+    "admin.edit_organisation": ADMIN,
+    "referrals.directory": frozenset({"counsellor", "coordinator", "admin"}),
+    "referrals.case_referrals": COUNSELLOR,
+    "referrals.new": COUNSELLOR,
+    "referrals.view": COUNSELLOR,
+    "referrals.edit": COUNSELLOR,
+    "referrals.preview": COUNSELLOR,
+    "referrals.send": COUNSELLOR,
+    "referrals.withdraw": COUNSELLOR,
+    "referrals.record_outcome": COUNSELLOR,
+    "referrals.print": COUNSELLOR,
+    "partner.inbox": SHELTER_PARTNER,
+    "partner.packet": SHELTER_PARTNER,
+    "partner.accept": SHELTER_PARTNER,
+    "partner.decline": SHELTER_PARTNER,
+    "partner.arrived": SHELTER_PARTNER,
+    "partner.completed": SHELTER_PARTNER,
 }
 
 

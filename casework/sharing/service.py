@@ -106,7 +106,7 @@ def unshare_case(session: Session, case: Case, share_id: int, *, actor: Any) -> 
 
 def break_glass_hours() -> int:
     """How long a break-the-glass access lasts (BREAK_GLASS_HOURS, 4 unless configured)."""
-    return int(current_app.config.get("BREAK_GLASS_HOURS", 4))
+    return int(current_app.config["BREAK_GLASS_HOURS"])
 
 
 def _case_by_reference(session: Session, reference: str) -> Optional[Case]:

@@ -17,6 +17,7 @@ GET_PAGES = (
     ("admin.create_user", "/admin/users/new"),
     ("admin.user", "/admin/users/{user}"),
     ("admin.organisations", "/admin/organisations"),
+    ("admin.edit_organisation", "/admin/organisations/{organisation}"),
     ("admin.audit_log", "/admin/audit"),
 )
 
@@ -31,6 +32,7 @@ POST_ACTIONS = (
     ("admin.organisations", "/admin/organisations"),
     ("admin.deactivate_organisation", "/admin/organisations/{organisation}/deactivate"),
     ("admin.reactivate_organisation", "/admin/organisations/{organisation}/reactivate"),
+    ("admin.edit_organisation", "/admin/organisations/{organisation}"),
 )
 
 # What each POST would change if it got through.
@@ -107,7 +109,8 @@ def test_anonymous_is_sent_to_sign_in_from_admin_actions(app, client, targets, e
 
 
 @pytest.mark.parametrize("path", [path for endpoint, path in POST_ACTIONS
-                                  if endpoint not in ("admin.create_user", "admin.organisations")])
+                                  if endpoint not in ("admin.create_user", "admin.organisations",
+                                                      "admin.edit_organisation")])
 def test_action_endpoints_answer_post_only(app, make_user, targets, path):
     client = signed_in_client(app, make_user("admin"))
     assert client.get(path.format(**targets)).status_code == 405

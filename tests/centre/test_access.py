@@ -46,7 +46,7 @@ def test_counsellors_and_the_coordinator_use_every_page(app, make_user, activity
 def test_admin_and_shelter_partners_are_refused_and_nothing_is_stored(app, make_user, activity_id, role):
     user = make_user(role)
     browser = signed_in_client(app, user)
-    token = browser.csrf_token("/")
+    token = browser.csrf_token("/auth/account")
     for endpoint, path, data in _pages(activity_id):
         before = len(entries(app, "access.refused"))
         assert browser.get(path).status_code == 403, path
