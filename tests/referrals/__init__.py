@@ -1,9 +1,7 @@
 """Tests of referrals to partner organisations: the packet, consent, the partner's inbox, the
 referral's life, the printout, the partner directory.
 
-Shared fixtures and helpers live here; each test module imports what it uses. `_migrated_app`
-registers the two referral blueprints on a fresh application when casework/app_setup.py does
-not register them yet (it becomes a no-op once it does).
+Shared fixtures and helpers live here; each test module imports what it uses.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from datetime import date
 from typing import Any, Optional
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from casework.audit.models import AuditEntry
@@ -28,20 +25,6 @@ from casework.referrals.models import Referral
 OPENED_ON = date(2026, 11, 2)
 RANDOM_ID = "5d0c1c1e-7a1b-4c6e-9a51-0b1f2d3e4f5a"
 HIDDEN = r'name="{name}"[^>]*value="([^"]*)"'
-
-
-@pytest.fixture(scope="session")
-def _migrated_app(_migrated_app: Flask, make_app: Any) -> Flask:
-    if {"referrals", "partner"} <= set(_migrated_app.blueprints):
-        return _migrated_app
-    from casework.referrals.inbox import blueprint as partner_blueprint
-    from casework.referrals.views import blueprint as referrals_blueprint
-
-    app = make_app()
-    for blueprint in (referrals_blueprint, partner_blueprint):
-        if blueprint.name not in app.blueprints:
-            app.register_blueprint(blueprint)
-    return app
 
 
 # --- people and places -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from casework.audit.models import AuditEntry
 from casework.referrals.models import Referral
-from tests.referrals import (RANDOM_ID, _migrated_app, draft_referral, entries,  # noqa: F401
+from tests.referrals import (RANDOM_ID, draft_referral, entries,  # noqa: F401
                              new_case, organisation, refer, referral_id_of, sign_in, stored)
 
 CASE_ROUTES = [  # (method, path below /cases/<case_id>/referrals)

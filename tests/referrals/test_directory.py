@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from casework.auth.models import Organisation
-from tests.referrals import _migrated_app, entries, field_error, organisation  # noqa: F401
+from tests.referrals import entries, field_error, organisation  # noqa: F401
 
 PAGE = "/admin/organisations"
 

@@ -13,7 +13,7 @@ from casework.cases.models import Consent
 from casework.cases.outbox import StatsOutbox
 from casework.referrals.models import Referral, ReferralEvent
 from casework.referrals.queries import referral_facts
-from tests.referrals import (_migrated_app, all_audit_text, assert_shredded,  # noqa: F401
+from tests.referrals import (all_audit_text, assert_shredded,  # noqa: F401
                              draft_referral, entries, new_case, organisation, partner_post,
                              raw_column, referral_id_of, send_referral, sign_in, stored)
 

@@ -19,7 +19,7 @@ from casework.errors import InvalidTransition
 from casework.records.service import withdraw_consent
 from casework.referrals import service
 from casework.referrals.models import REFERRAL_STATUSES, Referral, ReferralEvent
-from tests.referrals import (_migrated_app, all_audit_text, assert_shredded,  # noqa: F401
+from tests.referrals import (all_audit_text, assert_shredded,  # noqa: F401
                              draft_referral, entries, field_error, new_case, organisation,
                              partner_post, raw_column, refer, referral_id_of, send_referral,
                              sign_in, stored)

@@ -18,7 +18,7 @@ from casework.cases.models import Case
 from casework.clients.models import Client
 from casework.records.service import add_risk_assessment, add_safety_plan, add_session
 from casework.referrals.packet import PACKET_FIELDS, InvalidReferral, clean_draft
-from tests.referrals import (OPENED_ON, _migrated_app, draft_referral, field_error,  # noqa: F401
+from tests.referrals import (OPENED_ON, draft_referral, field_error,  # noqa: F401
                              hidden, new_case, organisation, referral_id_of, send_referral,
                              sign_in, stored)
 
