@@ -78,6 +78,11 @@ BREAK_GLASS_HOURS = 4
 # due this week). Default "UTC"; set it to where the centre is.
 CENTRE_TIMEZONE = "UTC"
 
+# The centre's country, as an ISO 3166 alpha-2 code ("GR", "TR", "CY"…). The statistics group
+# nationalities as national, EU, other Europe, and so on, relative to it. Default "GR". After
+# changing it, run `casework stats rebuild`.
+CENTRE_COUNTRY = "GR"
+
 # A referral sent to a partner expires when the partner has not answered within this many days
 # (default 14); the counsellor can then refer again or elsewhere.
 REFERRAL_EXPIRY_DAYS = 14

@@ -13,6 +13,7 @@ from casework.config import flask_settings, load_config
 from casework.crypto.runtime import check_keys_against_database, install_keyring, load_keyring
 from casework.extensions import babel, csrf, db, limiter, login_manager
 from casework.models import load_all_models
+from casework.stats.outbox_events import init_app as init_stats_outbox
 
 
 def configure_app(app: Flask, overrides: Optional[Mapping[str, Any]]) -> None:
@@ -25,6 +26,7 @@ def configure_app(app: Flask, overrides: Optional[Mapping[str, Any]]) -> None:
     db.init_app(app)
     check_keys_against_database(app, db.engines(app)[0])
     _init_extensions(app)
+    init_stats_outbox(app)
     _register_web(app)
     if app.config["TRUSTED_PROXIES"]:
         count = int(app.config["TRUSTED_PROXIES"])

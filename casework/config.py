@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "SIGNIN_FREE_FAILURES": 3,
     # The centre's time zone: what "today" means for dates typed by people (IANA name).
     "CENTRE_TIMEZONE": "UTC",
+    # The centre's country (ISO 3166 alpha-2): the statistics tell national women from others.
+    "CENTRE_COUNTRY": "GR",
     "BABEL_DEFAULT_LOCALE": "en",
     "LANGUAGES": ["en", "el", "tr", "ar", "fa"],
     "MAX_CONTENT_LENGTH": 1024 * 1024,

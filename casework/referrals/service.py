@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from casework.audit.service import record as audit
 from casework.auth.models import Organisation
 from casework.cases.models import Case, Consent
-from casework.cases.outbox import StatsOutbox
 from casework.cases.service import CODE_ALPHABET, require_open
 from casework.clock import now, today
 from casework.codes import label
@@ -282,7 +281,6 @@ def _change(session: Session, referral: Referral, status: str, *, actor: Any, by
     audit(session, f"referral.{status}", actor=actor, target_type="referral", target_id=referral.id,
           details={"case_id": referral.case_id, "recorded_by": by,
                    **({"reason": reason} if reason else {}), **(details or {})})
-    session.merge(StatsOutbox(case_id=referral.case_id))
 
 
 def _event(session: Session, referral: Referral, previous: Optional[str], status: str, *,

@@ -145,7 +145,7 @@ def test_other_roles_are_refused(app, client, db, people, who):
     sign_in(client, app, people[who])
     assert client.get(SEARCH).status_code == 403
     response = client.post(SEARCH, data={"by": "name", "text": "Eleni",
-                                         "csrf_token": client.csrf_token("/")})
+                                         "csrf_token": client.csrf_token("/auth/account")})
     assert response.status_code == 403 and "Eleni" not in response.get_data(as_text=True)
     assert latest(db, "cases.searched") is None
 

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from casework.cases.models import Consent
-from casework.cases.outbox import StatsOutbox
 from casework.referrals.models import Referral, ReferralEvent
 from casework.referrals.queries import referral_facts
+from casework.extensions import db as stores
+from casework.stats.keys import row_key
+from casework.stats.models import CaseYearReferral
 from tests.referrals import (all_audit_text, assert_shredded,  # noqa: F401
                              draft_referral, entries, new_case, organisation, partner_post,
                              raw_column, referral_id_of, send_referral, sign_in, stored)
@@ -109,10 +111,17 @@ def test_a_referral_from_draft_to_completion(app, db, client, counsellor, shelte
     facts = referral_facts(db, case.id)
     assert [(f.partner_type, f.outcome, f.admitted, f.year) for f in facts] == \
         [("shelter", "completed", True, 2026)]
-    assert db.get(StatsOutbox, case.id) is not None
+    assert statistics_rows(case.id) == [("shelter", "completed", True)]
     assert len(db.scalars(select(ReferralEvent).where(ReferralEvent.referral_id == referral_id)).all()) == 5
     audit_text = all_audit_text(db)
     assert "Eleni" not in audit_text and "Thursday" not in audit_text
+
+
+def statistics_rows(case_id: str) -> list[tuple[str, str, bool]]:
+    """What the statistics store holds of this case's referrals (the after-request sync ran)."""
+    rows = stores.stats_session.scalars(
+        select(CaseYearReferral).where(CaseYearReferral.key == row_key(case_id))).all()
+    return [(row.partner_type, row.outcome, row.admitted) for row in rows]
 
 
 def test_a_partner_without_an_account_gets_a_printout_and_the_counsellor_records_the_answer(

@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from casework.auth.models import User
 from casework.cases.models import Consent
@@ -19,6 +19,9 @@ from casework.errors import InvalidTransition
 from casework.records.service import withdraw_consent
 from casework.referrals import service
 from casework.referrals.models import REFERRAL_STATUSES, Referral, ReferralEvent
+from casework.extensions import db as stores
+from casework.stats.keys import row_key
+from casework.stats.models import CaseYearReferral
 from tests.referrals import (all_audit_text, assert_shredded,  # noqa: F401
                              draft_referral, entries, field_error, new_case, organisation,
                              partner_post, raw_column, refer, referral_id_of, send_referral,
@@ -327,8 +330,9 @@ def test_every_opening_and_change_is_audited_without_content(db, client, case, s
     assert openings.count("harbour1") == 2 and openings.count("Printed") == 1
 
 
-def test_every_change_marks_the_case_for_the_statistics(db, partner, case, sent):
-    db.execute(delete(StatsOutbox))
-    db.commit()
+def test_every_change_reaches_the_statistics(db, partner, case, sent):
     partner_post(partner, sent, "accept")
-    assert db.get(StatsOutbox, case.id) is not None
+    rows = stores.stats_session.scalars(
+        select(CaseYearReferral).where(CaseYearReferral.key == row_key(case.id))).all()
+    assert [(row.partner_type, row.outcome) for row in rows] == [("shelter", "accepted")]
+    assert db.get(StatsOutbox, case.id) is None  # the outbox was drained after the request
