@@ -23,7 +23,8 @@ from wtforms.validators import NumberRange, Optional as Blank, ValidationError
 from casework import codes
 from casework.clients.schema import (ADDRESS_MAX, EMAIL_MAX, MAX_AGE, MAX_CHILDREN, NAME_MAX,
                                      PHONE_MAX, SHORT_TEXT_MAX, too_long)
-from casework.web.fields import CodeMultiCheckboxField, CodeSelectField
+from casework.countries import NOT_STATED, country_name
+from casework.web.fields import CodeMultiCheckboxField, CodeSelectField, CountrySelectField
 
 try:
     from wtforms.fields.choices import SelectChoice as _choice  # WTForms 3.3+: tuples are deprecated
@@ -109,8 +110,8 @@ class ProfileFields:
     preferred_language = text_field(_l("Preferred language"))
     interpreter_needed = BooleanField(_l("She needs an interpreter"))
     interpreter_language = text_field(_l("Interpreter's language"))
-    nationality = text_field(_l("Nationality"))
-    country_of_birth = text_field(_l("Country of birth"))
+    nationality = CountrySelectField(_l("Nationality"), default=NOT_STATED)
+    country_of_birth = CountrySelectField(_l("Country of birth"), default=NOT_STATED)
     migration_status = CodeSelectField(_l("Migration status"), code_list="migration_status")
     marital_status = CodeSelectField(_l("Marital status"), code_list="marital_status")
     children = FormField(ChildrenFields, label=_l("Children"))
@@ -283,6 +284,8 @@ def _in_words(field: Any) -> str:
         return str(codes.label(field.code_list, data)) if data else ""
     if field.type == "CodeMultiCheckboxField":
         return ", ".join(str(codes.label(field.code_list, code)) for code in data or [])
+    if field.type == "CountrySelectField":
+        return str(country_name(data)) if data and data != NOT_STATED else ""
     if field.type == "SelectField":
         # (value, label, selected, …) whatever the WTForms version
         return next((str(choice[1]) for choice in field.iter_choices() if data and choice[0] == data), "")

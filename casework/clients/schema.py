@@ -29,6 +29,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from casework.codes import is_valid
+from casework.countries import NOT_STATED, is_country
 from casework.errors import DomainError
 
 NAME_MAX = 200
@@ -44,7 +45,9 @@ MAX_CHILDREN = 30
 PROFILE_CODES = {"migration_status": "migration_status", "marital_status": "marital_status",
                  "education": "education", "employment": "employment",
                  "disability": "disability", "housing": "housing"}
-PROFILE_TEXTS = ("preferred_language", "interpreter_language", "nationality", "country_of_birth")
+PROFILE_TEXTS = ("preferred_language", "interpreter_language")
+# Stored as ISO 3166-1 alpha-2 codes (or "stateless" / "not_stated"): the statistics group them.
+PROFILE_COUNTRIES = ("nationality", "country_of_birth")
 
 
 class DocumentInvalid(DomainError):
@@ -102,6 +105,16 @@ def code(problems: Problems, where: str, value: Any, code_list: str) -> Optional
         return None
     if not isinstance(value, str) or not is_valid(code_list, value):
         problems.add(where, _("Choose one of the options offered."))
+        return None
+    return value
+
+
+def country(problems: Problems, where: str, value: Any) -> Optional[str]:
+    """A country code from the list offered, or None when nothing was chosen."""
+    if value in (None, "", NOT_STATED):
+        return None
+    if not isinstance(value, str) or not is_country(value):
+        problems.add(where, _("Choose one of the countries offered."))
         return None
     return value
 
@@ -233,6 +246,8 @@ def clean_profile(raw: dict) -> dict:
     document: dict[str, Any] = {name: text(problems, name, raw.get(name), SHORT_TEXT_MAX)
                                 for name in PROFILE_TEXTS}
     document["interpreter_needed"] = flag(raw.get("interpreter_needed"))
+    for name in PROFILE_COUNTRIES:
+        document[name] = country(problems, name, raw.get(name))
     for name, code_list in PROFILE_CODES.items():
         document[name] = code(problems, name, raw.get(name), code_list)
     document["children"] = _children(problems, raw.get("children") or {})

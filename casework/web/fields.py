@@ -16,6 +16,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casework.codes import choices, is_valid
+from casework.countries import country_choices
 
 NOT_CHOSEN = ""
 
@@ -65,3 +66,12 @@ class CodeMultiCheckboxField(SelectMultipleField):
         for code in self.data or []:
             if not is_valid(self.code_list, code):
                 raise ValidationError(_l("Choose only among the options offered."))
+
+
+class CountrySelectField(SelectField):
+    """A country (ISO 3166-1 alpha-2), named in the page's language; the service checks the code."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, choices=lambda: [SelectChoice(code, name) for code, name in
+                                                 country_choices()],
+                         validate_choice=False, **kwargs)

@@ -27,7 +27,7 @@ FULL_INTAKE: dict[str, dict[str, str]] = {
     "contacts": {"phones-0-number": "+30 697 123 4567", "phones-0-safe_to_message": "y",
                  "phones-0-safe_times": "Πρωί, 9-11", "emails-0-address": "eleni@example.org",
                  "address": ""},
-    "demographics": {"preferred_language": "Ελληνικά", "nationality": "Ελληνική",
+    "demographics": {"preferred_language": "Ελληνικά", "nationality": "GR",
                      "migration_status": "citizen", "marital_status": "separated",
                      "children-count": "2", "children-ages": "4, 9", "children-live_with_her": "yes",
                      "children-exposed_to_violence": "yes", "education": "tertiary",

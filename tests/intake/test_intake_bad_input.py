@@ -65,7 +65,7 @@ def test_an_impossible_date_is_refused(client, case_id):
     ("requests", {"requests": ["information", "money"]}, "requests"),
     ("violence", {"violence_types": ["physical", "<script>"]}, "violence_types"),
     ("perpetrators", {"perpetrators-0-relationship": "neighbour"}, "perpetrators-0-relationship"),
-    ("demographics", {"nationality": "Ελληνική", "migration_status": "tourist"}, "migration_status"),
+    ("demographics", {"nationality": "GR", "migration_status": "tourist"}, "migration_status"),
     ("history", {"justice_steps-0-step": "vendetta", "justice_steps-0-on": "2026-01-01"},
      "justice_steps-0-step"),
     ("discrimination", {"discrimination_factors": ["wealth"]}, "discrimination_factors"),
