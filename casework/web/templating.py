@@ -1,4 +1,5 @@
-"""What every template can use: language and direction, the signed-in person, the demo banner."""
+"""What every template can use: language and direction, the signed-in person, the demo banner,
+and the local formats of dates, numbers and percentages (casework.web.formats)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 
 from casework.i18n import supported_locales, text_direction
+from casework.web.formats import TEMPLATE_HELPERS
 
 LANGUAGE_NAMES = {"en": "English", "el": "Ελληνικά", "tr": "Türkçe", "ar": "العربية", "fa": "فارسی"}
 
@@ -25,3 +27,6 @@ def _page_context() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     app.context_processor(_page_context)
+    # As globals ({{ format_day(d) }}) and as filters ({{ d | format_day }}).
+    app.jinja_env.globals.update(TEMPLATE_HELPERS)
+    app.jinja_env.filters.update(TEMPLATE_HELPERS)

@@ -65,7 +65,7 @@ def test_record_an_enquiry_and_see_it_in_this_months_list(app, browser, counsell
     html = page.get_data(as_text=True)
     assert "The enquiry was recorded." in html
     assert "This month: November 2026" in html
-    assert "<bdi>2026-11-24</bdi>" in html and "Legal counselling, Shelter hosting" in html
+    assert '<bdi><time datetime="2026-11-24">Nov 24, 2026</time></bdi>' in html and "Legal counselling, Shelter hosting" in html
     assert '<th scope="row">Referred</th><td><bdi>1</bdi></td>' in html
     assert '<th scope="row">Information given</th><td><bdi>0</bdi></td>' in html
     assert "1 enquiry this month, by outcome" in html

@@ -45,7 +45,8 @@ def test_the_assignee_and_the_admin_are_told_who_opened_which_case(app, people, 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     expected = (f"<bdi>{people['helper'].username}</bdi> opened case <bdi>{case['code']}</bdi> "
-                "by break-the-glass at 2026-11-25 09:00 (UTC), reason recorded.")
+                "by break-the-glass at <bdi><time datetime=\"2026-11-25 09:00Z\">Nov 25, 2026 09:00</time></bdi> "
+                "(UTC), reason recorded.")
     assert expected in page
     assert CANARY not in page  # the alert says a reason exists, never what it says
     viewed = entries(app, "notifications.viewed")[-1]

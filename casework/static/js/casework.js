@@ -1,5 +1,6 @@
-// Casework's little script: the quick-lock. Everything works without it; it only makes the
-// lock instant and keeps what was typed in open forms (the page is hidden, not left).
+// Casework's little script: the quick-lock, and the focus on a refused form's first error.
+// Everything works without it; it only makes the lock instant and keeps what was typed in
+// open forms (the page is hidden, not left).
 (function () {
   "use strict";
 
@@ -58,7 +59,15 @@
     }).catch(function () { error.hidden = false; });
   }
 
+  // A refused form comes back with its first field in error focused: a keyboard user is
+  // taken to it, and a screen reader says its label and the message tied to it.
+  function focusFirstError() {
+    var invalid = document.querySelector("main [aria-invalid='true']");
+    if (invalid) { invalid.focus(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusFirstError();
     var lockForm = document.getElementById("quick-lock-form");
     if (lockForm) { lockForm.addEventListener("submit", lockNow); }
     var unlockForm = document.getElementById("unlock-form");
