@@ -25,6 +25,7 @@ from casework.clients.schema import (ADDRESS_MAX, EMAIL_MAX, MAX_AGE, MAX_CHILDR
                                      PHONE_MAX, SHORT_TEXT_MAX, too_long)
 from casework.countries import NOT_STATED, country_name
 from casework.web.fields import CodeMultiCheckboxField, CodeSelectField, CountrySelectField
+from casework.web.formats import format_day
 
 try:
     from wtforms.fields.choices import SelectChoice as _choice  # WTForms 3.3+: tuples are deprecated
@@ -290,5 +291,5 @@ def _in_words(field: Any) -> str:
         # (value, label, selected, …) whatever the WTForms version
         return next((str(choice[1]) for choice in field.iter_choices() if data and choice[0] == data), "")
     if isinstance(data, date):
-        return data.isoformat()
+        return format_day(data)
     return "" if data is None else str(data)

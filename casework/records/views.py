@@ -27,6 +27,7 @@ from casework.records import service
 from casework.records.forms import (CloseForm, ConsentForm, EditSessionForm, ReopenForm,
                                     RiskAssessmentForm, SafetyPlanForm, SessionForm,
                                     WithdrawConsentForm)
+from casework.web.formats import format_day
 
 blueprint = Blueprint("records", __name__, url_prefix="/cases")
 
@@ -111,7 +112,7 @@ def edit_session(case_id: str, session_id: str) -> Response | Page:
 def _session_changes(contact: CaseSession) -> list[tuple[Any, Any]]:
     """What is stored now, for the conflict notice (label, value)."""
     details = contact.details or {}
-    return [(_("Date of the session"), contact.held_on.isoformat()),
+    return [(_("Date of the session"), format_day(contact.held_on)),
             (_("Duration in minutes"), details.get("duration_minutes")),
             (_("Service"), label("services", details.get("service"))),
             (_("How the session took place"), label("session_mode", details.get("mode"))),
@@ -235,7 +236,7 @@ def _case_changes(case: Case) -> list[tuple[Any, Any]]:
     closure = case.closure or {}
     changes = [(_("Status"), label("case_status", case.status))]
     if case.status == "closed":
-        changes += [(_("Date of closure"), case.closed_on.isoformat() if case.closed_on else "—"),
+        changes += [(_("Date of closure"), format_day(case.closed_on) if case.closed_on else "—"),
                     (_("Reason for closing"), label("closure_reasons", closure.get("reason"))),
                     (_("Note"), closure.get("note") or "—")]
     return changes
