@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Iterator, Mapping, Optional
 
 from flask import has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.audit.models import AuditEntry, AuditHead
@@ -35,12 +35,7 @@ def record(session: Session, action: str, *, actor: Any = None, target_type: str
            actor_name: str = "") -> AuditEntry:
     """Append one entry to the chain in the caller's transaction and return it (flushed)."""
     clean_details = _checked_details(details or {})
-    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq + 1))
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True)
-    ).scalar_one()
     entry = AuditEntry(
-        seq=head.seq,
         at=now(),
         actor_id=getattr(actor, "id", None),
         actor_name=actor_name or getattr(actor, "username", "") or "",
@@ -50,11 +45,41 @@ def record(session: Session, action: str, *, actor: Any = None, target_type: str
         details=json.dumps(clean_details, sort_keys=True, ensure_ascii=False),
         address=_client_address(),
     )
-    entry.mac = entry_mac(head.mac, entry)
-    head.mac = entry.mac
+    _chain(session, entry)
     session.add(entry)
     session.flush()
     return entry
+
+
+_HEAD_SEEN = "casework_audit_head"
+# Each retry follows another writer's committed entry; this many in a row means something is wrong.
+MAX_CHAIN_ATTEMPTS = 50
+_head = AuditHead.__table__
+
+
+def _chain(session: Session, entry: AuditEntry) -> None:
+    """Give `entry` the next seq and its mac, and move the head to it, in one UPDATE.
+
+    The UPDATE only matches the head this session last saw (seq and mac): it takes the row
+    lock and proves nobody moved the chain meanwhile. The first entry of a session, or one
+    whose view is stale (another transaction wrote, or a rollback undid ours), reads the head
+    again and retries.
+    """
+    seen = session.info.get(_HEAD_SEEN)
+    for _attempt in range(MAX_CHAIN_ATTEMPTS):
+        if seen is None:
+            row = session.execute(select(_head.c.seq, _head.c.mac).where(_head.c.id == HEAD_ID)).one()
+            seen = (row.seq, row.mac)
+        entry.seq = seen[0] + 1
+        entry.mac = entry_mac(seen[1], entry)
+        moved = session.execute(_head.update().where(
+            _head.c.id == HEAD_ID, _head.c.seq == seen[0], _head.c.mac == seen[1]).values(
+            seq=entry.seq, mac=entry.mac))
+        if moved.rowcount == 1:
+            session.info[_HEAD_SEEN] = (entry.seq, entry.mac)
+            return
+        seen = None
+    raise RuntimeError("the audit chain's head kept moving; the change was not recorded")
 
 
 def _checked_details(details: Mapping[str, DetailValue]) -> dict[str, DetailValue]:

@@ -59,14 +59,16 @@ class _Checks:
             self.problems[field] = message
 
     def code(self, field: str, list_name: str, value: Optional[str]) -> None:
+        # Messages are only translated when a check fails: saving is the common case.
         if value in (None, ""):
             self.require(field, False, _("Choose one of the options."))
-        else:
-            self.require(field, is_valid(list_name, value), _("Choose one of the options offered."))
+        elif not is_valid(list_name, value):
+            self.require(field, False, _("Choose one of the options offered."))
 
     def text(self, field: str, value: Optional[str], limit: int = NOTE_LIMIT) -> None:
         length = len(value or "")
-        self.require(field, length <= limit, too_long(limit, length))
+        if length > limit:
+            self.require(field, False, too_long(limit, length))
 
     def raise_any(self) -> None:
         if self.problems:
