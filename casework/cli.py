@@ -36,10 +36,12 @@ def _start(path: Path) -> Flask:
 
 
 def _register_commands(group: click.Group) -> None:
-    from casework.commands import audit, clients, database, i18n, init, keys, serve, users
+    from casework.commands import (audit, clients, database, demo, i18n, init, keys, referrals,
+                                   serve, stats, users)
 
     for command in (init.init_command, users.users_group, keys.keys_group, audit.audit_group,
-                    clients.clients_group, database.db_group, i18n.i18n_group, serve.run_command):
+                    clients.clients_group, referrals.referrals_group, stats.stats_group,
+                    database.db_group, i18n.i18n_group, demo.demo_group, serve.run_command):
         group.add_command(command)
 
 
