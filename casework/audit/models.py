@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.db import Base
@@ -20,6 +20,8 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_entries"
+    # A record's history (the case page's timeline, who opened a packet) is read by its target.
+    __table_args__ = (Index("ix_audit_entries_target", "target_type", "target_id"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
