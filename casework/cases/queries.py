@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case as sql_case, or_, select
+from sqlalchemy import Select, and_, case as sql_case, func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.audit.models import AuditEntry
@@ -24,8 +24,11 @@ from casework.cases.timeline import CaseRecords, TimelineItem, case_timeline, re
 from casework.clients.models import Client
 from casework.clients.search_index import name_text, search_clients
 from casework.clock import today
+from casework.crypto.envelope import load_data_keys
 
 RECENT_ACTIVITY_LIMIT = 10
+# One page of "all my cases": a counsellor with years of closed cases still gets a quick page.
+CASES_PER_PAGE = 50
 # Active work first, then intakes still being written, closed cases last.
 STATUS_ORDER = sql_case((Case.status == "active", 0), (Case.status == "draft", 1), else_=2)
 
@@ -78,6 +81,8 @@ class Dashboard:
     follow_ups: list[CaseRow]
     week_ends_on: date
     activity: list[ActivityItem]
+    page: int = 1
+    pages: int = 1
 
 
 @dataclass(frozen=True)
@@ -113,14 +118,26 @@ def _rows(session: Session, cases: list[Case]) -> list[CaseRow]:
     client_ids = {c.client_id for c in cases}
     clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))} \
         if client_ids else {}
+    load_data_keys(session, {client.data_key_id for client in clients.values()})
     return [CaseRow(c, client_name(clients.get(c.client_id)),
                     c.risk_level if is_readable(clients.get(c.client_id)) else None) for c in cases]
 
 
-def my_cases(session: Session, user: Any) -> list[CaseRow]:
+def my_cases(session: Session, user: Any, *, page: int = 1,
+             per_page: int = CASES_PER_PAGE) -> list[CaseRow]:
+    """One page of her cases: active first (next follow-up soonest), then drafts, closed last."""
     query = my_cases_query(user).order_by(STATUS_ORDER, Case.next_follow_up_on.asc().nulls_last(),
-                                          Case.created_at.desc())
-    return _rows(session, list(session.scalars(query)))
+                                          Case.created_at.desc(), Case.id)
+    return _rows(session, list(session.scalars(query.limit(per_page).offset((page - 1) * per_page))))
+
+
+def count_my_cases(session: Session, user: Any) -> int:
+    return session.scalar(my_cases_query(user).with_only_columns(func.count(Case.id)).order_by(None)) or 0
+
+
+def my_drafts(session: Session, user: Any) -> list[CaseRow]:
+    query = my_cases_query(user).where(Case.status == "draft").order_by(Case.created_at.desc())
+    return _rows(session, list(session.scalars(query.limit(CASES_PER_PAGE))))
 
 
 def follow_ups_due(session: Session, user: Any, today: date) -> list[CaseRow]:
@@ -168,15 +185,17 @@ def _cases_named_by(session: Session, user: Any, entries: list[AuditEntry]) -> d
     return found
 
 
-def dashboard_for(session: Session, user: Any) -> Dashboard:
+def dashboard_for(session: Session, user: Any, page: int = 1) -> Dashboard:
     """Everything on her dashboard; the read is audited (how many cases, never who)."""
     day = today()
-    cases = my_cases(session, user)
-    dashboard = Dashboard(cases=cases, drafts=[row for row in cases if row.case.status == "draft"],
+    pages = max(1, -(-count_my_cases(session, user) // CASES_PER_PAGE))
+    page = min(max(page, 1), pages)
+    cases = my_cases(session, user, page=page)
+    dashboard = Dashboard(cases=cases, drafts=my_drafts(session, user),
                           follow_ups=follow_ups_due(session, user, day),
                           week_ends_on=week_ends_on(day),
-                          activity=recent_activity(session, user))
-    record(session, "cases.listed", actor=user, details={"cases": len(cases)})
+                          activity=recent_activity(session, user), page=page, pages=pages)
+    record(session, "cases.listed", actor=user, details={"cases": len(cases), "page": page})
     return dashboard
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from casework.cases.access import case_for
@@ -60,7 +60,7 @@ def _committed(html: str) -> str:
 
 @blueprint.get("/")
 def dashboard() -> str:
-    page = dashboard_for(db.session, _me())
+    page = dashboard_for(db.session, _me(), request.args.get("page", 1, type=int))
     return _committed(render_template("cases/dashboard.html", page=page,
                                       form=SearchForm(formdata=None)))
 

@@ -190,7 +190,7 @@ def test_the_dashboard_read_is_audited_without_names(app, client, db, people):
     assert client.get("/cases/").status_code == 200
     entry = latest(db, "cases.listed")
     assert entry.actor_id == people["owner"].id
-    assert json.loads(entry.details) == {"cases": 1}
+    assert json.loads(entry.details) == {"cases": 1, "page": 1}
 
 
 @pytest.mark.parametrize("who", ["coordinator", "admin", "partner"])
@@ -207,3 +207,21 @@ def test_anonymous_is_sent_to_sign_in(client):
     response = client.get("/cases/")
     assert response.status_code == 302
     assert response.location.split("?")[0].endswith("/auth/sign-in")
+
+
+def test_all_my_cases_come_in_pages(db, client, login_as, monkeypatch):
+    from casework.cases import queries
+    from casework.cases.service import open_case
+    from casework.clients.identity import register_client
+    from casework.auth.models import User
+
+    monkeypatch.setattr(queries, "CASES_PER_PAGE", 2)
+    me = db.get(User, login_as("counsellor").id)
+    for n in range(5):
+        open_case(db, actor=me, client=register_client(db, actor=me, identity={"given_name": f"Page{n}"}))
+    db.commit()
+    first = client.get("/cases/").get_data(as_text=True)
+    assert "Page 1 of 3" in first and "Next page" in first and "Previous page" not in first
+    last = client.get("/cases/?page=3").get_data(as_text=True)
+    assert "Page 3 of 3" in last and "Previous page" in last
+    assert "Page 3 of 3" in client.get("/cases/?page=99").get_data(as_text=True)  # clamped
