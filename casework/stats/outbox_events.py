@@ -65,9 +65,23 @@ def init_app(app: Flask) -> None:
 
 
 def listen_for_changes() -> None:
-    """Register the before_flush listener, once per process (every command and app needs it)."""
+    """Register the listeners, once per process (every command and app needs them)."""
     if not event.contains(Session, "before_flush", enqueue_changes):
         event.listen(Session, "before_flush", enqueue_changes)
+        event.listen(Session, "after_commit", _forget_enqueued)
+        event.listen(Session, "after_soft_rollback", _forget_enqueued_after_rollback)
+
+
+ENQUEUED = "casework_stats_enqueued"
+
+
+def _forget_enqueued(session: Session) -> None:
+    session.info.pop(ENQUEUED, None)
+
+
+def _forget_enqueued_after_rollback(session: Session, _previous_transaction: Any) -> None:
+    # The rows written so far may be gone with the rollback: enqueue them again if needed.
+    session.info.pop(ENQUEUED, None)
 
 
 def enqueue_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
@@ -83,9 +97,13 @@ def enqueue_changes(session: Session, _flush_context: Any, _instances: Any) -> N
         case_ids.update(_affected(session, obj, changed_only=True))
     for obj in session.deleted:
         case_ids.update(_affected(session, obj, changed_only=False))
+    # A case is written to the outbox once per transaction, however many flushes touch it.
+    already = session.info.setdefault(ENQUEUED, set())
+    case_ids -= already
     if not case_ids:
         return
     enqueue(session, case_ids)
+    already.update(case_ids)
     if has_app_context():
         setattr(g, PENDING_FLAG, True)
 
