@@ -92,6 +92,13 @@ REFERRAL_EXPIRY_DAYS = 14
 # once. Default 30. The referral's status history stays, for the statistics.
 REFERRAL_PACKET_RETENTION_DAYS = 30
 
+# Small counts in the published statistics: every count from 1 to k-1 is hidden (shown as "c"),
+# with further cells hidden until no hidden count can be worked out from the rest.
+# REPORT_MIN_COUNT is k for most tables (default 5); REPORT_MIN_COUNT_SENSITIVE is k for the most
+# sensitive ones — sexual violence, trafficking, disability, refugee status (default 10).
+REPORT_MIN_COUNT = 5
+REPORT_MIN_COUNT_SENSITIVE = 10
+
 # When True, a case is counted in the anonymised statistics only while the woman consents to
 # it (a "statistics" consent on her case). Default False: anonymised counting needs no consent
 # in most centres' legal basis; turn it on where the centre's policy asks for one.

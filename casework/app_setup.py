@@ -65,6 +65,8 @@ def _register_web(app: Flask) -> None:
     from casework.records.views import blueprint as records_blueprint
     from casework.referrals.inbox import blueprint as partner_blueprint
     from casework.referrals.views import blueprint as referrals_blueprint
+    from casework.reports.exports.views import blueprint as report_exports_blueprint
+    from casework.reports.views import blueprint as reports_blueprint
     from casework.sharing.views import blueprint as sharing_blueprint
     from casework.security import access, headers
     from casework.web import errors, templating
@@ -75,5 +77,6 @@ def _register_web(app: Flask) -> None:
     templating.init_app(app)
     for blueprint in (core_blueprint, auth_blueprint, admin_blueprint, cases_blueprint,
                       intake_blueprint, clients_blueprint, records_blueprint, sharing_blueprint,
-                      centre_blueprint, referrals_blueprint, partner_blueprint):
+                      centre_blueprint, referrals_blueprint, partner_blueprint, reports_blueprint,
+                      report_exports_blueprint):
         app.register_blueprint(blueprint)

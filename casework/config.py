@@ -45,6 +45,10 @@ DEFAULTS: dict[str, Any] = {
     # erased (crypto-shredded) this many days after the referral ended.
     "REFERRAL_EXPIRY_DAYS": 14,
     "REFERRAL_PACKET_RETENTION_DAYS": 30,
+    # Published statistics hide every count from 1 to k-1: k for most tables, the second for the
+    # most sensitive ones (sexual violence, trafficking, disability, refugee status).
+    "REPORT_MIN_COUNT": 5,
+    "REPORT_MIN_COUNT_SENSITIVE": 10,
     # When True, a case counts in the anonymised statistics only while she consents to it.
     "STATISTICS_REQUIRE_CONSENT": False,
     "ENROLMENT_CODE_HOURS": 72,

@@ -13,5 +13,6 @@ def load_all_models() -> None:
     import casework.clients.models  # noqa: F401
     import casework.crypto.models  # noqa: F401
     import casework.referrals.models  # noqa: F401
+    import casework.reports.release_models  # noqa: F401
     import casework.security.models  # noqa: F401
     import casework.stats.models  # noqa: F401

@@ -106,6 +106,18 @@ RULES: Mapping[str, frozenset[str]] = {
     "partner.decline": SHELTER_PARTNER,
     "partner.arrived": SHELTER_PARTNER,
     "partner.completed": SHELTER_PARTNER,
+    # Downloads of the anonymised statistics; each view asks for a recent re-authentication.
+    "report_exports.csv": COORDINATOR,
+    "report_exports.xlsx": COORDINATOR,
+    "report_exports.network": COORDINATOR,
+    # The anonymised statistics: read from the statistics store only; a release also asks for a
+    # recent re-authentication (it publishes).
+    "reports.index": COORDINATOR,
+    "reports.year": COORDINATOR,
+    "reports.quarter": COORDINATOR,
+    "reports.table": COORDINATOR,
+    "reports.release": COORDINATOR,
+    "reports.releases": COORDINATOR,
 }
 
 
