@@ -132,16 +132,20 @@ def _end_outer(connection: Connection) -> None:
 @pytest.fixture
 def app_with(make_app: Callable[..., Flask], _migrated_app: Flask) -> Iterator[Callable[..., Flask]]:
     """An app with other settings, on the same migrated stores and rolled back the same way."""
-    generators: list[Iterator[Flask]] = []
+    built: list[tuple[Flask, Iterator[Flask]]] = []
 
     def build(**overrides: Any) -> Flask:
-        generator = _in_rolled_back_transactions(make_app(**overrides))
-        generators.append(generator)
+        made = make_app(**overrides)
+        generator = _in_rolled_back_transactions(made)
+        built.append((made, generator))
         return next(generator)
 
     yield build
-    for generator in generators:
+    for made, generator in built:
         next(generator, None)
+        # Each app has engines of its own: close their pooled connections now, or a PostgreSQL
+        # run holds two more per test until the session ends and exhausts max_connections.
+        databases.dispose(made)
 
 
 @pytest.fixture
