@@ -5,7 +5,6 @@ client that speaks HTTPS and handles CSRF tokens like a browser, and `login_as(r
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from datetime import datetime, timedelta, timezone

@@ -48,3 +48,21 @@ def test_catalogue_holds_every_string_of_the_template(language):
            for message in catalogue(language) if message.id}
     assert template_ids() - ids == set(), "run `casework i18n update` and translate"
 
+
+
+def test_the_template_holds_every_string_of_the_code(tmp_path):
+    """A string added to the code or a template without `casework i18n update` fails here, so
+    it cannot reach a person untranslated."""
+    import contextlib
+
+    from babel.messages.frontend import CommandLineInterface
+
+    extracted = tmp_path / "extracted.pot"
+    with contextlib.chdir(TRANSLATIONS.parent.parent):
+        CommandLineInterface().run(["pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "_l",
+                                    "-k", "lazy_gettext", "-o", str(extracted), "."])
+    with extracted.open("rb") as source:
+        in_code = {message.id if isinstance(message.id, str) else message.id[0]
+                   for message in read_po(source) if message.id}
+    assert len(in_code) > 1000
+    assert in_code - template_ids() == set(), "run `casework i18n update` and translate"

@@ -65,8 +65,8 @@ SAMPLES = ("sign-in page, anonymous", "home, signed in", "404, anonymous", "404,
 def sample(client: Any, login_as: Callable[..., Any]) -> Callable[[str], Any]:
     def fetch(kind: str) -> Any:
         if "signed in" in kind:
-            # A coordinator: her home is the overview page (a counsellor's redirects to her cases).
-            login_as("coordinator" if kind.startswith("home") else "counsellor")
+            # An admin: her home is the overview page (the other roles are sent on to theirs).
+            login_as("admin" if kind.startswith("home") else "counsellor")
         path = {"sign-in page": "/auth/sign-in", "home": "/", "404": "/no/such/page",
                 "static file": STATIC, "403": "/admin/users", "redirect": "/"}[kind.split(",")[0]]
         if kind == "redirect, signed in":
@@ -141,7 +141,7 @@ def test_session_cookie_attributes(client: Any):
 
 def test_a_whole_sign_in_sets_no_remember_me_cookie(app: Flask, client: Any,
                                                     make_user: Callable[..., Any]):
-    user = make_user("coordinator")
+    user = make_user("admin")
     responses = [client.get("/auth/sign-in")]
     responses.append(client.post_form("/auth/sign-in", {"username": user.username,
                                                         "password": TEST_PASSWORD}))
@@ -169,7 +169,7 @@ def test_a_whole_sign_in_sets_no_remember_me_cookie(app: Flask, client: Any,
 
 def test_the_device_cookie_does_not_sign_in(app: Flask, client: Any,
                                             make_user: Callable[..., Any]):
-    user = make_user("coordinator")
+    user = make_user("admin")
     client.post_form("/auth/sign-in", {"username": user.username, "password": TEST_PASSWORD})
     client.post_form("/auth/second-factor", {"code": pyotp.TOTP(user.test_totp_secret).now()})
     assert client.get("/").status_code == 200

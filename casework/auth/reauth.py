@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, Callable, Optional, TypeVar, cast
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -57,16 +57,24 @@ def reauth_is_fresh() -> bool:
 def requires_recent_reauth(view: View) -> View:
     """Send her to auth.reauthenticate first when her last check is too old.
 
-    Only the path travels in the URL (never its query string), and it is validated again
-    before the redirect back.
+    Only the path travels in the URL, with at most a supported `lang` (the language an export
+    was asked in); nothing else of the query string. It is validated again before the redirect
+    back.
     """
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not reauth_is_fresh():
-            return redirect(url_for("auth.reauthenticate", next=request.path))
+            return redirect(url_for("auth.reauthenticate", next=_back_to_this_page()))
         return view(*args, **kwargs)
 
     return cast(View, wrapper)
+
+
+def _back_to_this_page() -> str:
+    language = request.args.get("lang")
+    if language in current_app.config["LANGUAGES"]:
+        return f"{request.path}?{urlencode({'lang': language})}"
+    return request.path
 
 
 def lock_screen(dbs: Session, user: User) -> None:

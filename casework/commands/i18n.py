@@ -4,7 +4,6 @@ and compile it — the one command after changing any string a person reads."""
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import click
 

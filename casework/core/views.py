@@ -8,13 +8,14 @@ from werkzeug.wrappers import Response
 
 blueprint = Blueprint("core", __name__)
 
-LANDING_PAGES = {"counsellor": "cases.dashboard", "shelter_partner": "partner.inbox"}
+LANDING_PAGES = {"counsellor": "cases.dashboard", "coordinator": "reports.index",
+                 "shelter_partner": "partner.inbox"}
 
 
 @blueprint.get("/")
 def home() -> str | Response:
-    # A counsellor's day starts from her cases, a shelter partner's from her inbox; the other
-    # roles keep the overview page.
+    # A counsellor's day starts from her cases, a coordinator's from the statistics, a shelter
+    # partner's from her inbox; the admin keeps the overview page.
     landing = LANDING_PAGES.get(current_user.role)
     if landing:
         return redirect(url_for(landing))

@@ -43,14 +43,13 @@ class LiveServer:
         self._thread.join(timeout=10)
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def serve(tmp_path: Path, **settings: object) -> Iterator[LiveServer]:
     """A fresh instance made by `casework init` (first admin and her enrolment code), served."""
     stores, drop = own_stores(tmp_path, "browser")
     instance = tmp_path / "instance"
     instance.mkdir()
-    (instance / "config.py").write_text(
-        "".join(f"{key} = {value!r}\n" for key, value in {**stores, "PASSWORD_HASHER": "fast"}.items()))
+    config = {**stores, "PASSWORD_HASHER": "fast", **settings}
+    (instance / "config.py").write_text("".join(f"{key} = {value!r}\n" for key, value in config.items()))
     result = CliRunner().invoke(cli, ["--instance", str(instance), "init"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     code = CODE_LINE.search(result.output).group(1)
@@ -60,6 +59,23 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.stop()
     db.dispose(app)
     drop()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    yield from serve(tmp_path)
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """An instance marked as a demo, filled by `casework demo seed` with fictional women."""
+    for server in serve(tmp_path, DEMO_INSTANCE=True):
+        result = CliRunner().invoke(
+            cli, ["--instance", str(server.instance), "demo", "seed", "--clients", "120",
+                  "--years", "2", "--counsellors", "3", "--password-stdin"],
+            input="a demo passphrase nobody uses\n", catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -74,10 +90,17 @@ def browser():
         launched.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+def open_page(browser, server: LiveServer, **context_options: object):
+    """A page in a browser context of its own (its own cookies: another person at another
+    computer), on `server`."""
+    context = browser.new_context(base_url=server.url, locale="en-GB", **context_options)
     opened = context.new_page()
     opened.set_default_timeout(10_000)
+    return opened
+
+
+@pytest.fixture
+def page(browser, live_server):
+    opened = open_page(browser, live_server)
     yield opened
-    context.close()
+    opened.context.close()

@@ -23,12 +23,14 @@ CASE_PAGE = re.compile(r"/cases/([0-9a-f-]{36})$")
 
 
 def create_user(live_server: Any, username: str, role: str = "counsellor",
-                password: str = COUNSELLOR_PASSWORD) -> None:
-    """`casework users create USERNAME --role ROLE --password-stdin` on the served instance;
-    she enrols her second factor when she first signs in."""
+                password: str = COUNSELLOR_PASSWORD, organisation: str | None = None) -> None:
+    """`casework users create USERNAME --role ROLE --password-stdin` on the served instance
+    (with `--organisation` for a shelter partner); she enrols her second factor when she first
+    signs in."""
+    belongs = ["--organisation", organisation] if organisation else []
     result = CliRunner().invoke(
         cli, ["--instance", str(live_server.instance), "users", "create", username, "--role", role,
-              "--password-stdin"], input=f"{password}\n", catch_exceptions=False)
+              *belongs, "--password-stdin"], input=f"{password}\n", catch_exceptions=False)
     assert result.exit_code == 0, result.output
 
 

@@ -82,9 +82,12 @@ def test_counsellor_lands_on_her_dashboard(app, client, db, people):
     assert response.location.endswith("/cases/")
 
 
-def test_other_roles_keep_their_home_page(app, client, db, people):
+def test_the_coordinator_lands_on_the_statistics(app, client, db, people):
     sign_in(client, app, people["coordinator"])
-    assert client.get("/").status_code == 200
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.location.endswith("/reports/")
+    assert 'href="/reports/"' in client.get("/reports/").get_data(as_text=True)  # and the menu
 
 
 def test_lists_her_cases_and_shared_ones_active_first_then_drafts_then_closed(app, client, db, people):

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from casework import create_app
 from casework.cli import cli
 from casework.clients.identity import register_client
 from casework.clients.models import Client
-from casework.crypto.envelope import KeyDestroyed
-from casework.crypto.fields import forget_opened_values
 from casework.extensions import db
 
 

@@ -198,6 +198,19 @@ def test_an_export_asks_for_a_recent_reauthentication(exports_app: Flask, builds
     assert entries(exports_app, "report.exported") == []
 
 
+@pytest.mark.parametrize("query, kept", [("?lang=ar", "?lang=ar"), ("?lang=xx", ""),
+                                         ("?lang=fa&next=//elsewhere.example", "?lang=fa"),
+                                         ("?other=1", "")])
+def test_the_way_back_from_reauthentication_keeps_only_a_supported_language(
+        exports_app: Flask, builds: list, query: str, kept: str) -> None:
+    client, _ = client_for(exports_app, "coordinator", reauthenticated_minutes_ago=None)
+    path = "/reports/exports/2026.csv"
+    response = client.get(path + query)
+    assert response.headers["Location"] == url(exports_app, "auth.reauthenticate",
+                                                next=path + kept)
+    assert builds == []
+
+
 @pytest.mark.parametrize("role", ["counsellor", "admin", "shelter_partner"])
 @pytest.mark.parametrize("extension", ["csv", "xlsx", "json"])
 def test_other_roles_are_refused(exports_app: Flask, builds: list, role: str,

@@ -154,6 +154,15 @@ def test_the_report_has_its_own_language(coordinator, year_2025):
     assert 'href="/reports/2025/violence_types?lang=el"' in arabic  # the language choice
 
 
+def test_the_report_offers_its_downloads_in_its_own_language(coordinator, year_2025):
+    html = page(coordinator, "/reports/2025?lang=ar")
+    assert 'href="/reports/exports/2025.csv?lang=ar"' in html
+    assert 'href="/reports/exports/2025.xlsx?lang=ar"' in html
+    assert 'href="/reports/exports/2025.json"' in html  # codes, the same in every language
+    quarter = page(coordinator, "/reports/2025/q1")
+    assert 'href="/reports/exports/2025/q1.csv?lang=en"' in quarter
+
+
 def test_hidden_figures_show_the_mark(coordinator, app):
     with stores(app) as seed:
         seed_small_year(seed)
