@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -20,6 +21,7 @@ from casework.cases.access import case_for
 from casework.cases.models import Case
 from casework.errors import StaleEdit
 from casework.extensions import db
+from casework.i18n import supported_locales
 from casework.referrals import queries, service
 from casework.referrals.forms import (EditReferralForm, OutcomeForm, ReferralForm, SendForm,
                                       WithdrawForm)
@@ -242,6 +244,17 @@ def print_referral(case_id: str, referral_id: str) -> Page:
     referral = _referral(case, referral_id)
     packet = queries.packet_for_print(db.session, case, referral, actor=_me())
     names = queries.organisation_names(db.session, [referral.organisation_id])
-    return _page("referrals/print.html", referral=referral, packet=packet,
-                 partner_name=names.get(referral.organisation_id, ""))
+    # The partner's language, which need not be hers: the whole page, labels of the packet
+    # and dates included, is rendered in it.
+    with force_locale(_print_language()):
+        return _page("referrals/print.html", referral=referral, packet=packet,
+                     partner_name=names.get(referral.organisation_id, ""))
+
+
+def _print_language() -> str:
+    """`lang` when it is one of the supported languages; otherwise (absent or unknown) hers."""
+    requested = request.args.get("lang")
+    if requested in supported_locales():
+        return requested
+    return str(get_locale())
 

@@ -160,6 +160,29 @@ def test_a_partner_without_an_account_gets_a_printout_and_the_counsellor_records
         ("legal_aid", "declined", "criteria", False)
 
 
+@pytest.mark.parametrize("language, direction, words", [
+    ("el", "ltr", "Εμπιστευτικό"), ("tr", "ltr", "Gizli"), ("ar", "rtl", "سرّي"),
+    ("fa", "rtl", "محرمانه")])
+def test_the_printout_is_made_in_the_partners_language(db, client, counsellor, language,
+                                                       direction, words):
+    legal = organisation(db, "Women's Legal Aid", "legal_aid")
+    case = new_case(db, counsellor)
+    referral_id = referral_id_of(draft_referral(client, case, legal, purpose="legal_aid"))
+    send_referral(client, case, referral_id)
+    page = client.get(f"/cases/{case.id}/referrals/{referral_id}").get_data(as_text=True)
+    assert f"/referrals/{referral_id}/print?lang={language}" in page
+
+    html = client.get(f"/cases/{case.id}/referrals/{referral_id}/print?lang={language}") \
+        .get_data(as_text=True)
+    assert f'<html lang="{language}" dir="{direction}">' in html
+    assert words in html and "Eleni" in html
+    assert "Confidential" not in html
+    # Her own pages stay in her language; an unknown code is ignored.
+    assert '<html lang="en"' in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    unknown = client.get(f"/cases/{case.id}/referrals/{referral_id}/print?lang=xx")
+    assert unknown.status_code == 200 and '<html lang="en"' in unknown.get_data(as_text=True)
+
+
 def test_the_counsellor_cannot_record_the_answer_of_a_partner_with_an_account(
         db, client, counsellor, shelter, partner_client):
     case = new_case(db, counsellor)
