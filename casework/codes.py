@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 CodeList = Mapping[str, object]
@@ -192,6 +193,18 @@ def label(name: str, code: str | None) -> object:
     if code is None:
         return ""
     return code_list(name).get(code, code)
+
+
+def label_text(name: str, code: str | None) -> str:
+    """label() as text in the page's language, looked up once per request: a list of fifty
+    cases shows the same few status and risk labels over and over."""
+    if not has_request_context():
+        return str(label(name, code))
+    remembered = g.setdefault("code_labels", {})
+    key = (str(get_locale()), name, code)  # a page may render a part in another language
+    if key not in remembered:
+        remembered[key] = str(label(name, code))
+    return remembered[key]
 
 
 def is_valid(name: str, code: str) -> bool:

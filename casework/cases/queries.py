@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case as sql_case, func, or_, select
+from sqlalchemy import Select, and_, case as sql_case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.audit.models import AuditEntry
@@ -27,6 +27,9 @@ from casework.clock import today
 from casework.crypto.envelope import load_data_keys
 
 RECENT_ACTIVITY_LIMIT = 10
+# How far back "recent activity" looks, in audit entries (every page view writes one): a bound
+# on the walk for someone with no recent changes, so her dashboard stays quick on a large log.
+ACTIVITY_HORIZON = 20_000
 # One page of "all my cases": a counsellor with years of closed cases still gets a quick page.
 CASES_PER_PAGE = 50
 # Active work first, then intakes still being written, closed cases last.
@@ -51,8 +54,9 @@ ACTIVITY_WORDS: dict[str, Any] = {
     "consent.recorded": _l("consent recorded"),
     "consent.withdrawn": _l("consent withdrawn"),
 }
-# Records below a case whose audit entries may name them rather than the case.
-RECORDS_OF_A_CASE = (CaseSession, RiskAssessment, SafetyPlan, Consent)
+# What the entries of "recent activity" name (their target_type): the case, or a record of it.
+ACTIVITY_TARGETS = {"case": Case, "session": CaseSession, "risk": RiskAssessment,
+                    "safety_plan": SafetyPlan, "consent": Consent}
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,14 @@ def client_name(client: Optional[Client]) -> str:
 
 def my_cases_query(user: Any) -> Select:
     """Cases assigned to her or shared with her (not those she holds by break-the-glass)."""
+    return select(Case).where(_hers(user))
+
+
+def _hers(user: Any) -> Any:
+    """The condition on Case that my_cases_query filters by (permitted, and hers or shared)."""
+    permitted = permitted_cases(user).whereclause
     shared = select(CaseShare.case_id).where(CaseShare.counsellor_id == user.id)
-    return permitted_cases(user).where(or_(Case.assigned_counsellor_id == user.id,
-                                           Case.id.in_(shared)))
+    return and_(permitted, or_(Case.assigned_counsellor_id == user.id, Case.id.in_(shared)))
 
 
 def week_ends_on(today: date) -> date:
@@ -124,44 +133,58 @@ def _rows(session: Session, cases: list[Case]) -> list[CaseRow]:
 
 
 def my_cases(session: Session, user: Any, *, page: int = 1,
-             per_page: int = CASES_PER_PAGE) -> list[CaseRow]:
-    """One page of her cases: active first (next follow-up soonest), then drafts, closed last."""
-    query = my_cases_query(user).order_by(STATUS_ORDER, Case.next_follow_up_on.asc().nulls_last(),
-                                          Case.created_at.desc(), Case.id)
+             per_page: int = CASES_PER_PAGE, mine: Optional[Select] = None) -> list[CaseRow]:
+    """One page of her cases: active first (next follow-up soonest), then drafts, closed last.
+    `mine` is my_cases_query(user) when the caller has built it already."""
+    query = (my_cases_query(user) if mine is None else mine).order_by(
+        STATUS_ORDER, Case.next_follow_up_on.asc().nulls_last(), Case.created_at.desc(), Case.id)
     return _rows(session, list(session.scalars(query.limit(per_page).offset((page - 1) * per_page))))
 
 
-def count_my_cases(session: Session, user: Any) -> int:
-    return session.scalar(my_cases_query(user).with_only_columns(func.count(Case.id)).order_by(None)) or 0
+def count_my_cases(session: Session, user: Any, mine: Optional[Select] = None) -> int:
+    query = my_cases_query(user) if mine is None else mine
+    return session.scalar(query.with_only_columns(func.count(Case.id)).order_by(None)) or 0
 
 
-def my_drafts(session: Session, user: Any) -> list[CaseRow]:
-    query = my_cases_query(user).where(Case.status == "draft").order_by(Case.created_at.desc())
-    return _rows(session, list(session.scalars(query.limit(CASES_PER_PAGE))))
+def my_drafts(session: Session, user: Any, mine: Optional[Select] = None) -> list[CaseRow]:
+    query = (my_cases_query(user) if mine is None else mine).where(Case.status == "draft")
+    return _rows(session, list(session.scalars(query.order_by(Case.created_at.desc())
+                                                    .limit(CASES_PER_PAGE))))
 
 
-def follow_ups_due(session: Session, user: Any, today: date) -> list[CaseRow]:
+def follow_ups_due(session: Session, user: Any, today: date,
+                   mine: Optional[Select] = None) -> list[CaseRow]:
     """Her open cases with a follow-up from today to the end of this week, soonest first."""
-    query = my_cases_query(user).where(
+    query = (my_cases_query(user) if mine is None else mine).where(
         Case.status != "closed", Case.next_follow_up_on >= today,
         Case.next_follow_up_on <= week_ends_on(today),
     ).order_by(Case.next_follow_up_on, Case.code)
     return _rows(session, list(session.scalars(query)))
 
 
-def _record_ids_of(case_ids: Select) -> list[Select]:
-    return [select(model.id).where(model.case_id.in_(case_ids)) for model in RECORDS_OF_A_CASE]
-
-
 def recent_activity(session: Session, user: Any,
                     limit: int = RECENT_ACTIVITY_LIMIT) -> list[ActivityItem]:
-    """The latest changes to her cases (by anyone) or by her, newest first."""
-    case_ids = my_cases_query(user).with_only_columns(Case.id)
-    about_her_cases = or_(and_(AuditEntry.target_type == "case", AuditEntry.target_id.in_(case_ids)),
-                          *[AuditEntry.target_id.in_(ids) for ids in _record_ids_of(case_ids)])
+    """The latest changes to her cases (by anyone) or by her, newest first.
+
+    Each entry is checked on its own (a correlated EXISTS on the record it names, through its
+    case), walking the log from the newest: the cost follows how far back the latest changes
+    are, not how many cases and records she has.
+    """
+    hers = _hers(user)
+    # The columns are wrapped (`|| ''`, `+ 0`) so that no index on them is used: the planner
+    # would otherwise collect every entry of each kind through those indexes and sort them all,
+    # where walking the log backwards by its key stops after `limit` matches.
+    target_type, action = AuditEntry.target_type.op("||")(""), AuditEntry.action.op("||")("")
+    about_her_cases = or_(*[
+        and_(target_type == kind,
+             exists().where(Case.id == AuditEntry.target_id, hers) if model is Case else
+             exists().where(model.id == AuditEntry.target_id, Case.id == model.case_id, hers))
+        for kind, model in ACTIVITY_TARGETS.items()])
+    newest = session.scalar(select(func.max(AuditEntry.seq))) or 0
     entries = list(session.scalars(
-        select(AuditEntry).where(AuditEntry.action.in_(ACTIVITY_WORDS),
-                                 or_(about_her_cases, AuditEntry.actor_id == user.id))
+        select(AuditEntry).where(AuditEntry.seq > newest - ACTIVITY_HORIZON,
+                                 action.in_(ACTIVITY_WORDS),
+                                 or_(AuditEntry.actor_id + 0 == user.id, about_her_cases))
         .order_by(AuditEntry.seq.desc()).limit(limit)))
     cases = _cases_named_by(session, user, entries)
     return [ActivityItem(entry.at, ACTIVITY_WORDS[entry.action],
@@ -172,27 +195,29 @@ def recent_activity(session: Session, user: Any,
 
 def _cases_named_by(session: Session, user: Any, entries: list[AuditEntry]) -> dict[str, tuple]:
     """target id → (case code, case id) of the entries' cases — only those she may open now."""
-    targets = {entry.target_id for entry in entries}
-    if not targets:
-        return {}
-    allowed = permitted_cases(user).with_only_columns(Case.id, Case.code)
-    found = {row.id: (row.code, row.id) for row in session.execute(allowed.where(Case.id.in_(targets)))}
-    for model in RECORDS_OF_A_CASE:
-        rows = session.execute(select(model.id, Case.code, Case.id.label("case_id"))
-                               .join(Case, Case.id == model.case_id)
-                               .where(model.id.in_(targets), Case.id.in_(allowed.with_only_columns(Case.id))))
-        found.update({row.id: (row.code, row.case_id) for row in rows})
+    allowed = permitted_cases(user).whereclause
+    found: dict[str, tuple] = {}
+    for kind, model in ACTIVITY_TARGETS.items():
+        targets = {entry.target_id for entry in entries if entry.target_type == kind}
+        if not targets:
+            continue
+        query = select(model.id, Case.code, Case.id.label("case_id")).where(model.id.in_(targets),
+                                                                            allowed)
+        if model is not Case:
+            query = query.join(Case, Case.id == model.case_id)
+        found.update({row.id: (row.code, row.case_id) for row in session.execute(query)})
     return found
 
 
 def dashboard_for(session: Session, user: Any, page: int = 1) -> Dashboard:
     """Everything on her dashboard; the read is audited (how many cases, never who)."""
     day = today()
-    pages = max(1, -(-count_my_cases(session, user) // CASES_PER_PAGE))
+    mine = my_cases_query(user)
+    pages = max(1, -(-count_my_cases(session, user, mine) // CASES_PER_PAGE))
     page = min(max(page, 1), pages)
-    cases = my_cases(session, user, page=page)
-    dashboard = Dashboard(cases=cases, drafts=my_drafts(session, user),
-                          follow_ups=follow_ups_due(session, user, day),
+    cases = my_cases(session, user, page=page, mine=mine)
+    dashboard = Dashboard(cases=cases, drafts=my_drafts(session, user, mine),
+                          follow_ups=follow_ups_due(session, user, day, mine),
                           week_ends_on=week_ends_on(day),
                           activity=recent_activity(session, user), page=page, pages=pages)
     record(session, "cases.listed", actor=user, details={"cases": len(cases), "page": page})

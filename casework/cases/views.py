@@ -17,7 +17,7 @@ from casework.cases.access import case_for
 from casework.cases.forms import SearchForm
 from casework.cases.queries import case_page, dashboard_for, search_my_clients
 from casework.clock import as_utc
-from casework.codes import choices, label
+from casework.codes import choices, label_text
 from casework.extensions import db
 # Where "continue the intake" of a draft starts: the intake's own first section.
 from casework.intake.sections import FIRST as FIRST_INTAKE_SECTION
@@ -29,7 +29,7 @@ Page = tuple[str, int]
 
 @blueprint.context_processor
 def _display_helpers() -> dict[str, Any]:
-    return {"code_label": label, "code_choices": choices, "iso_date": _iso_date,
+    return {"code_label": label_text, "code_choices": choices, "iso_date": _iso_date,
             "utc_time": _utc_time,
             "first_intake_section": FIRST_INTAKE_SECTION}
 

@@ -17,7 +17,7 @@ from casework.centre import service as centre
 from casework.centre.forms import ActivityForm, EditActivityForm, EnquiryForm
 from casework.centre.models import Activity
 from casework.centre.service import InvalidCentreRecord
-from casework.codes import label
+from casework.codes import label, label_text
 from casework.errors import StaleEdit
 from casework.extensions import db
 
@@ -28,7 +28,7 @@ Page = tuple[str, int]
 
 @blueprint.context_processor
 def _display_helpers() -> dict[str, Any]:
-    return {"code_label": label}
+    return {"code_label": label_text}
 
 
 def _me() -> Any:

@@ -32,7 +32,7 @@ Page = tuple[str, int]
 
 @blueprint.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"code_label": codes.label, "display_name": display_name}
+    return {"code_label": codes.label_text, "display_name": display_name}
 
 
 def _me() -> Any:

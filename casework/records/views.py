@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from casework.cases.access import case_for
 from casework.cases.models import Case, CaseSession, Consent, RiskAssessment, SafetyPlan
 from casework.cases.service import require_open
-from casework.codes import choices, label
+from casework.codes import choices, label, label_text
 from casework.errors import StaleEdit
 from casework.extensions import db
 from casework.records import service
@@ -36,7 +36,7 @@ Page = tuple[str, int]
 
 @blueprint.context_processor
 def _display_helpers() -> dict[str, Any]:
-    return {"code_label": label, "code_choices": choices, "iso_date": _iso_date}
+    return {"code_label": label_text, "code_choices": choices, "iso_date": _iso_date}
 
 
 def _iso_date(value: Any) -> str:

@@ -187,6 +187,22 @@ def test_recent_activity_in_words_for_her_cases_only(app, client, db, people):
     assert theirs.code not in activity and "opened" not in activity
 
 
+def test_recent_activity_looks_back_a_bounded_number_of_entries(app, client, db, people,
+                                                                 monkeypatch):
+    from casework.cases import queries
+
+    mine = make_case(db, people["owner"], "Mine")
+    record(db, "case.closed", actor=people["colleague"], target_type="case", target_id=mine.id)
+    for _ in range(5):  # later entries that are not about her cases
+        record(db, "case.opened", actor=people["colleague"], target_type="case", target_id="x")
+    db.commit()
+    sign_in(client, app, people["owner"])
+    monkeypatch.setattr(queries, "ACTIVITY_HORIZON", 8)
+    assert "case closed" in client.get("/cases/").get_data(as_text=True)
+    monkeypatch.setattr(queries, "ACTIVITY_HORIZON", 4)
+    assert "case closed" not in client.get("/cases/").get_data(as_text=True)
+
+
 def test_the_dashboard_read_is_audited_without_names(app, client, db, people):
     make_case(db, people["owner"], "Zoë-canary", "Nameless")
     sign_in(client, app, people["owner"])
