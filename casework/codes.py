@@ -133,9 +133,9 @@ CONSENT_KINDS = {
 }
 PARTNER_TYPES = {
     "shelter": _l("Shelter"), "legal_aid": _l("Legal aid"), "police": _l("Police"),
-    "health": _l("Health"), "psychological_care": _l("Psychological care"),
+    "health": _l("Health service"), "psychological_care": _l("Psychological care"),
     "employment_service": _l("Employment service"), "social_services": _l("Social services"),
-    "other_centre": _l("Another centre"), "other": _l("Other"),
+    "other_centre": _l("Other counselling centre"), "other": _l("Other"),
 }
 REFERRAL_STATUS = {
     "draft": _l("Draft"), "sent": _l("Sent"), "accepted": _l("Accepted"), "declined": _l("Declined"),

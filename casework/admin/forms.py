@@ -15,8 +15,9 @@ from wtforms.validators import Optional as OptionalValue
 
 from casework.admin.audit_query import AuditFilters
 from casework.admin.organisations import (AREA_MAX_LENGTH, CAPACITY_NOTES_MAX_LENGTH,
-                                         CONTACT_MAX_LENGTH, KIND_LABELS, NAME_MAX_LENGTH,
+                                         CONTACT_MAX_LENGTH, NAME_MAX_LENGTH,
                                          ORGANISATION_KINDS)
+from casework import codes
 from casework.auth.models import ROLES, Organisation
 
 try:
@@ -25,17 +26,9 @@ except ImportError:  # pragma: no cover - older WTForms takes (value, label) pai
     def _choice(value: str, label: Any) -> Any:  # type: ignore[misc]
         return (value, label)
 
-ROLE_LABELS = {
-    "counsellor": _l("Counsellor"),
-    "coordinator": _l("Coordinator"),
-    "admin": _l("Administrator"),
-    "shelter_partner": _l("Shelter partner"),
-}
-
 
 def role_label(role: str) -> str:
-    label = ROLE_LABELS.get(role)
-    return str(label) if label is not None else role
+    return str(codes.label("roles", role))
 
 
 def _strip(value: Optional[str]) -> Optional[str]:
@@ -71,7 +64,7 @@ class _Offered:
 
 
 class _RoleFields(FlaskForm):
-    role = SelectField(_l("Role"), choices=[_choice(code, ROLE_LABELS[code]) for code in ROLES],
+    role = SelectField(_l("Role"), choices=[_choice(code, codes.ROLES[code]) for code in ROLES],
                        validate_choice=False,
                        validators=[_Offered(_l("Choose one of the roles offered."))])
     organisation_id = SelectField(_l("Partner organisation"), coerce=_optional_id,
@@ -116,7 +109,7 @@ class OrganisationForm(FlaskForm):
                        validators=[DataRequired(_l("Enter the organisation's name.")),
                                    Length(max=NAME_MAX_LENGTH)])
     kind = SelectField(_l("Kind"),
-                       choices=[_choice(code, KIND_LABELS[code]) for code in ORGANISATION_KINDS],
+                       choices=[_choice(code, codes.PARTNER_TYPES[code]) for code in ORGANISATION_KINDS],
                        validate_choice=False,
                        validators=[_Offered(_l("Choose one of the kinds offered."))])
     area = StringField(_l("Area it serves"), validators=[_AtMost(AREA_MAX_LENGTH)])

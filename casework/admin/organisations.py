@@ -13,30 +13,17 @@ from typing import Optional
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.audit.service import record
 from casework.auth.models import Organisation, User
+from casework.codes import PARTNER_TYPES, label
 from casework.errors import DomainError, NotFound, StaleEdit
 
-# The referral types of DOMAIN.md, in the order they are offered.
-ORGANISATION_KINDS = ("shelter", "legal_aid", "police", "health", "psychological_care",
-                      "employment_service", "social_services", "other_centre", "other")
-
-KIND_LABELS = {
-    "shelter": _l("Shelter"),
-    "legal_aid": _l("Legal aid"),
-    "police": _l("Police"),
-    "health": _l("Health service"),
-    "psychological_care": _l("Psychological care"),
-    "employment_service": _l("Employment service"),
-    "social_services": _l("Social services"),
-    "other_centre": _l("Other counselling centre"),
-    "other": _l("Other"),
-}
+# The referral types of DOMAIN.md (casework.codes.PARTNER_TYPES), in the order they are offered.
+ORGANISATION_KINDS = tuple(PARTNER_TYPES)
 
 NAME_MAX_LENGTH = 200
 AREA_MAX_LENGTH = 120
@@ -58,8 +45,7 @@ class OrganisationNotFound(NotFound):
 
 def kind_label(kind: str) -> str:
     """The translated label of a kind code (an unknown code, e.g. from an older list, as is)."""
-    label = KIND_LABELS.get(kind)
-    return str(label) if label is not None else kind
+    return str(label("partner_types", kind))
 
 
 def normalise_name(name: str) -> str:
