@@ -20,6 +20,7 @@ from casework import codes
 from casework.auth import flow, reauth, signin
 from casework.auth.enrolment import find_valid_code
 from casework.auth.errors import EnrolmentCodeInvalid, PasswordRejected
+from casework.auth.limits import secret_checks
 from casework.auth.forms import (CODE_MISMATCH, CurrentPasswordForm, EnrolmentCodeForm,
                                  LanguageForm, NewPasswordForm, NewRecoveryCodesForm,
                                  ReauthenticateForm, RecoveryCodeForm, SignInForm, TotpCodeForm,
@@ -27,13 +28,9 @@ from casework.auth.forms import (CODE_MISMATCH, CurrentPasswordForm, EnrolmentCo
 from casework.auth.second_factor import enable_second_factor
 from casework.auth.signin import SigninFailed
 from casework.auth.users import set_password
-from casework.extensions import db, limiter
+from casework.extensions import db
 
 blueprint = Blueprint("auth", __name__, url_prefix="/auth")
-
-# One budget per client address, shared by every POST that checks a secret.
-secret_checks = limiter.shared_limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"],
-                                     scope="auth-secrets", methods=["POST"])
 
 Page = tuple[str, int]
 

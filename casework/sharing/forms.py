@@ -7,10 +7,12 @@ from typing import Any, Iterable, Optional
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (HiddenField, IntegerField, PasswordField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalValue
 
+from casework.auth.forms import CODE_INPUT, PASSWORD_INPUT_MAX
 from casework.codes import choices, is_valid
 from casework.sharing.service import REASON_MAX_LENGTH, REASON_MIN_LENGTH
 
@@ -66,6 +68,11 @@ class ShareForm(FlaskForm):
 class BreakGlassForm(FlaskForm):
     # Kept exactly as typed (no stripping): it is her statement, sealed and shown back as is.
     reason = TextAreaField(_l("Why do you need to open this case now?"), validators=[_ReasonLength()])
+    # Shown only when her last check expired while she was writing the reason: she confirms
+    # who she is here, and what she wrote is not lost to a redirect.
+    password = PasswordField(_l("Your password"), validators=[Length(max=PASSWORD_INPUT_MAX)])
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[OptionalValue(), Length(max=20)], render_kw=CODE_INPUT)
 
 
 class ReassignForm(FlaskForm):

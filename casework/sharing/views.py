@@ -17,7 +17,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from casework import codes
-from casework.auth.reauth import requires_recent_reauth
+from casework.auth import flow, reauth
+from casework.auth.limits import secret_checks
+from casework.auth.signin import SigninFailed
 from casework.cases.access import case_for
 from casework.clock import as_utc
 from casework.errors import NotFound, StaleEdit
@@ -94,11 +96,13 @@ def unshare(case_id: str, share_id: int) -> Response | Page:
 # --- Break-the-glass ----------------------------------------------------------------------------
 
 @blueprint.route("/cases/<case_id>/break-glass", methods=["GET", "POST"])
-@requires_recent_reauth
+@secret_checks
 def break_glass(case_id: str) -> Response | Page:
     # No case_for here: the same form answers for any id, so it says nothing about which exist.
+    if request.method == "GET" and not reauth.reauth_is_fresh():
+        return redirect(url_for("auth.reauthenticate", next=request.path))
     form = BreakGlassForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _confirmed(form):
         try:
             access = service.break_glass(db.session, case_id, actor=_me(), reason=form.reason.data)
         except SharingRefused as error:
@@ -106,8 +110,31 @@ def break_glass(case_id: str) -> Response | Page:
         else:
             db.session.commit()
             return redirect(url_for("cases.view", case_id=access.case_id))
+    db.session.commit()  # a failed confirmation's backoff count and audit entry are kept
     return render_template("sharing/break_glass.html", form=form, reference=case_id,
-                           hours=service.break_glass_hours()), _status(form)
+                           hours=service.break_glass_hours(),
+                           confirm_again=not reauth.reauth_is_fresh(),
+                           needs_code=reauth.needs_code(_me())), _status(form)
+
+
+def _confirmed(form: BreakGlassForm) -> bool:
+    """Her last check is recent, or she has just given her password and code again in the form
+    (the check expired while she wrote her reason)."""
+    if reauth.reauth_is_fresh():
+        return True
+    if not form.password.data:
+        form.form_errors.append(_("Your confirmation expired while you were writing. Enter your "
+                                  "password and code again: your reason is kept."))
+        return False
+    try:
+        reauth.reauthenticate(db.session, _me(), form.password.data, form.code.data,
+                              device_cookie=flow.device_cookie())
+    except SigninFailed:
+        form.form_errors.append(_("That did not work. Check your password and code, or wait a "
+                                  "moment and try again."))
+        return False
+    reauth.mark_reauthenticated()
+    return True
 
 
 # --- Alerts -------------------------------------------------------------------------------------

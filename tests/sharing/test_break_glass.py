@@ -49,9 +49,9 @@ def _break_in(app, user, reference, reason=REASON):
 def test_without_recent_reauthentication_she_is_sent_to_confirm_who_she_is(app, people, case, clock):
     client = signed_in_client(app, people["helper"])
     path = f"/cases/{case['id']}/break-glass"
-    for response in (client.get(path), post(client, path, {"reason": REASON})):
-        assert response.status_code == 302
-        assert response.headers["Location"] == url(app, "auth.reauthenticate", next=path)
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == url(app, "auth.reauthenticate", next=path)
     assert _accesses(app, case["id"]) == []
     # A re-authentication older than REAUTH_VALID_MINUTES no longer counts.
     stale = signed_in_client(app, people["helper"], reauthenticated=True)
@@ -71,6 +71,46 @@ def test_through_the_reauthentication_page_and_back(app, people, case, clock):
     assert back.status_code == 302 and back.headers["Location"] == path
     page = client.get(path)
     assert page.status_code == 200 and 'name="reason"' in page.get_data(as_text=True)
+
+
+def _written_while_the_check_expired(app, people, case, clock):
+    """She confirmed who she is, opened the form, and wrote for longer than the check lasts."""
+    client = signed_in_client(app, people["helper"], reauthenticated=True)
+    path = f"/cases/{case['id']}/break-glass"
+    token_page = client.get(path)
+    assert token_page.status_code == 200
+    clock.advance(minutes=app.config["REAUTH_VALID_MINUTES"], seconds=1)
+    return client, path
+
+
+def test_a_reason_written_while_the_check_expired_is_kept_and_she_confirms_in_the_form(
+        app, people, case, clock):
+    client, path = _written_while_the_check_expired(app, people, case, clock)
+    response = post(client, path, {"reason": REASON})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Your confirmation expired while you were writing" in page
+    assert REASON in page and 'name="password"' in page and 'name="code"' in page
+    assert _accesses(app, case["id"]) == []
+
+    code = pyotp.TOTP(people["helper"].test_totp_secret).at(clock.current)
+    response = post(client, path, {"reason": REASON, "password": TEST_PASSWORD, "code": code})
+    assert response.status_code == 302
+    assert response.headers["Location"] == url(app, "cases.view", case_id=case["id"])
+    [(counsellor_id, *_rest)] = _accesses(app, case["id"])
+    assert counsellor_id == people["helper"].id
+    assert entries(app, "auth.reauthenticated")[-1]["actor_id"] == people["helper"].id
+
+
+def test_a_wrong_password_in_the_form_keeps_the_reason_and_opens_nothing(app, people, case, clock):
+    client, path = _written_while_the_check_expired(app, people, case, clock)
+    code = pyotp.TOTP(people["helper"].test_totp_secret).at(clock.current)
+    response = post(client, path, {"reason": REASON, "password": "not her password", "code": code})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "That did not work" in page and REASON in page
+    assert _accesses(app, case["id"]) == []
+    assert entries(app, "auth.reauth_failed")[-1]["target_id"] == str(people["helper"].id)
 
 
 def test_a_reason_grants_access_for_four_hours_and_alerts_at_once(app, people, case, clock):
