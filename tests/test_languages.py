@@ -51,6 +51,13 @@ def test_the_sign_in_page_in_each_language_through_the_switch(client, code):
     assert sign_in_button(html) == WORDS[code][0]
 
 
+def test_each_language_in_the_switch_is_named_in_its_own_language_and_marked_so(client):
+    html = client.get("/auth/sign-in").get_data(as_text=True)
+    for code, name in (("en", "English"), ("el", "Ελληνικά"), ("tr", "Türkçe"),
+                       ("ar", "العربية"), ("fa", "فارسی")):
+        assert re.search(rf'<option[^>]* lang="{code}"[^>]*>{name}</option>', html), code
+
+
 def saved_language(app, user_id) -> str:
     # Not the `db` fixture: its application context would outlive each request, and with it
     # Flask-Babel's choice of language for the first one.

@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from casework.security.passwords import MAX_LENGTH
@@ -88,7 +89,10 @@ class LanguageForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the configured languages are valid choices; anything else fails validation.
-        self.language.choices = [(code, LANGUAGE_NAMES.get(code, code))
+        # Each name is written in its own language and marked so (`lang`), so that a screen
+        # reader pronounces "Ελληνικά" in Greek whatever the page's language.
+        self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code),
+                                              render_kw={"lang": code})
                                  for code in current_app.config["LANGUAGES"]]
 
 
