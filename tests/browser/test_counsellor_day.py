@@ -7,11 +7,21 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.journeys import (centre_today, choose_language, complete_intake, create_user,
-                                    fill_intake, sign_in, start_intake)
+from tests.browser.journeys import (
+    centre_today,
+    choose_language,
+    complete_intake,
+    create_user,
+    fill_intake,
+    sign_in,
+    start_intake,
+)
+
+pytestmark = pytest.mark.browser
 
 
 def submit(page: Page) -> None:

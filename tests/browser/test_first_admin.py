@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 
 import pyotp
+import pytest
 from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
 
 PASSWORD = "a long passphrase for the first one in"
 COUNSELLOR_PASSWORD = "another long passphrase, hers"

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.journeys import FakeClock, enrol
+
+pytestmark = pytest.mark.browser
 
 PASSWORD = "a long passphrase for the first one in"
 

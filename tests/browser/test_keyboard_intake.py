@@ -9,10 +9,18 @@ import re
 from datetime import date
 
 import pyotp
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.journeys import CASE_PAGE, COUNSELLOR_PASSWORD, centre_today, create_user
+from tests.browser.journeys import (
+    CASE_PAGE,
+    COUNSELLOR_PASSWORD,
+    centre_today,
+    create_user,
+)
+
+pytestmark = pytest.mark.browser
 
 FOCUS_SHOWN = """element => {
   const style = getComputedStyle(element);

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import open_page
-from tests.browser.journeys import (centre_today, choose_language, complete_intake, create_user,
-                                    enrol, fill_intake, sign_in, start_intake)
+from tests.browser.journeys import (
+    centre_today,
+    choose_language,
+    complete_intake,
+    create_user,
+    enrol,
+    fill_intake,
+    sign_in,
+    start_intake,
+)
+
+pytestmark = pytest.mark.browser
 
 SHELTER = "Καταφύγιο Αθηνάς"
 ADMIN_PASSWORD = "the first one in keeps her own passphrase"

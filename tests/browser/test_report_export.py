@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 import pyotp
-
+import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import load_workbook
@@ -19,8 +19,15 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import open_page
-from tests.browser.journeys import (COUNSELLOR_PASSWORD, FakeClock, centre_today, create_user,
-                                    sign_in)
+from tests.browser.journeys import (
+    COUNSELLOR_PASSWORD,
+    FakeClock,
+    centre_today,
+    create_user,
+    sign_in,
+)
+
+pytestmark = pytest.mark.browser
 
 
 def in_greek(live_server, text: str) -> str:

@@ -13,8 +13,16 @@ from playwright.sync_api import Page, expect
 
 from casework.web.formats import format_day
 from tests.browser.accessibility import assert_accessible
-from tests.browser.journeys import (centre_today, complete_intake, create_user, fill_intake,
-                                    sign_in, start_intake)
+from tests.browser.journeys import (
+    centre_today,
+    complete_intake,
+    create_user,
+    fill_intake,
+    sign_in,
+    start_intake,
+)
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
