@@ -99,7 +99,7 @@ def unshare(case_id: str, share_id: int) -> Response | Page:
 @secret_checks
 def break_glass(case_id: str) -> Response | Page:
     # No case_for here: the same form answers for any id, so it says nothing about which exist.
-    if request.method == "GET" and not reauth.reauth_is_fresh():
+    if request.method != "POST" and not reauth.reauth_is_fresh():
         return redirect(url_for("auth.reauthenticate", next=request.path))
     form = BreakGlassForm()
     if form.validate_on_submit() and _confirmed(form):
@@ -130,9 +130,13 @@ def _confirmed(form: BreakGlassForm) -> bool:
         reauth.reauthenticate(db.session, _me(), form.password.data, form.code.data,
                               device_cookie=flow.device_cookie())
     except SigninFailed:
+        form.code.data = ""  # used up either way; nothing typed as a secret is shown back
         form.form_errors.append(_("That did not work. Check your password and code, or wait a "
                                   "moment and try again."))
         return False
+    # Kept whatever happens next: a refusal of the case rolls back its own transaction, and
+    # the check (its audit entry, the code marked as used) must not go with it.
+    db.session.commit()
     reauth.mark_reauthenticated()
     return True
 

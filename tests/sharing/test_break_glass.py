@@ -102,6 +102,20 @@ def test_a_reason_written_while_the_check_expired_is_kept_and_she_confirms_in_th
     assert entries(app, "auth.reauthenticated")[-1]["actor_id"] == people["helper"].id
 
 
+def test_a_confirmation_in_the_form_is_kept_when_the_case_is_refused(app, people, case, clock):
+    client, _path = _written_while_the_check_expired(app, people, case, clock)
+    code = pyotp.TOTP(people["helper"].test_totp_secret).at(clock.current)
+    unknown = f"/cases/{random_id()}/break-glass"
+    response = post(client, unknown, {"reason": REASON, "password": TEST_PASSWORD, "code": code})
+    assert response.status_code == 403
+    assert entries(app, "auth.reauthenticated")[-1]["actor_id"] == people["helper"].id
+    # The code is used up: it does not confirm her a second time.
+    again = client.post_form("/auth/reauthenticate", {"password": TEST_PASSWORD, "code": code,
+                                                      "next": "/"},
+                             token_page="/auth/reauthenticate")
+    assert again.status_code == 400
+
+
 def test_a_wrong_password_in_the_form_keeps_the_reason_and_opens_nothing(app, people, case, clock):
     client, path = _written_while_the_check_expired(app, people, case, clock)
     code = pyotp.TOTP(people["helper"].test_totp_secret).at(clock.current)
