@@ -92,8 +92,12 @@ class DatabaseSessionInterface(SessionInterface):
         )
 
     def _store(self, session: ServerSession, dbs: Session) -> None:
-        data = json.dumps(dict(session), sort_keys=True)
         user_id = session.get("_user_id")
+        if session.token and not session.modified:  # most requests: only the idle clock moves
+            dbs.execute(update(WebSession).where(WebSession.token_hash == token_hash(session.token))
+                        .values(last_seen_at=now()))
+            return
+        data = json.dumps(dict(session), sort_keys=True)
         if not session.token:
             _purge_stale_sessions(dbs)
             session.token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -104,9 +108,8 @@ class DatabaseSessionInterface(SessionInterface):
         if row is None:
             return
         row.last_seen_at = now()
-        if session.modified:
-            row.data = data
-            row.user_id = int(user_id) if user_id else None
+        row.data = data
+        row.user_id = int(user_id) if user_id else None
 
     def _delete_cookie(self, app: Flask, response: Response) -> None:
         response.delete_cookie(self.get_cookie_name(app), path="/",
