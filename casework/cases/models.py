@@ -31,7 +31,9 @@ class SealedUnderClientKey:
 
 class Case(SealedUnderClientKey, Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_counsellor_status", "assigned_counsellor_id", "status"),)
+    # Her worklist in the dashboard's order, read from the index alone (migration case_0007).
+    __table_args__ = (Index("ix_cases_worklist", "assigned_counsellor_id", "status",
+                            "next_follow_up_on", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     code: Mapped[str] = mapped_column(String(12), unique=True)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case as sql_case, exists, func, or_, select
+from sqlalchemy import Select, and_, case as sql_case, exists, false, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from casework.audit.models import AuditEntry
@@ -32,8 +32,6 @@ RECENT_ACTIVITY_LIMIT = 10
 ACTIVITY_HORIZON = 20_000
 # One page of "all my cases": a counsellor with years of closed cases still gets a quick page.
 CASES_PER_PAGE = 50
-# Active work first, then intakes still being written, closed cases last.
-STATUS_ORDER = sql_case((Case.status == "active", 0), (Case.status == "draft", 1), else_=2)
 
 # The changes that make up "recent activity", in words. Reads (case.opened, searches…) are left
 # out on purpose: every page view would otherwise push the real work off the list.
@@ -106,16 +104,31 @@ def client_name(client: Optional[Client]) -> str:
     return name_text(client.identity) if is_readable(client) else ""
 
 
-def my_cases_query(user: Any) -> Select:
-    """Cases assigned to her or shared with her (not those she holds by break-the-glass)."""
-    return select(Case).where(_hers(user))
-
-
 def _hers(user: Any) -> Any:
-    """The condition on Case that my_cases_query filters by (permitted, and hers or shared)."""
-    permitted = permitted_cases(user).whereclause
+    """The condition on Case for "hers": assigned to her or shared with her (not those she
+    holds by break-the-glass). Only a counsellor has cases."""
+    if getattr(user, "role", None) != "counsellor":
+        return false()
     shared = select(CaseShare.case_id).where(CaseShare.counsellor_id == user.id)
-    return and_(permitted, or_(Case.assigned_counsellor_id == user.id, Case.id.in_(shared)))
+    return or_(Case.assigned_counsellor_id == user.id, Case.id.in_(shared))
+
+
+def _worklist(user: Any) -> Any:
+    """Her cases as keys only (id, status, next follow-up, created): those assigned to her, then
+    those shared with her. Read from the ix_cases_worklist index, so that counting, sorting and
+    paging thousands of cases never touches the wide rows with their sealed fields."""
+    keys = (Case.id, Case.status, Case.next_follow_up_on, Case.created_at)
+    if getattr(user, "role", None) != "counsellor":
+        return select(*keys).where(false()).subquery("worklist")
+    assigned = select(*keys).where(Case.assigned_counsellor_id == user.id)
+    shared = (select(*keys).join(CaseShare, CaseShare.case_id == Case.id)
+              .where(CaseShare.counsellor_id == user.id, Case.assigned_counsellor_id != user.id))
+    return union_all(assigned, shared).subquery("worklist")
+
+
+def _status_order(status: Any) -> Any:
+    """Active work first, then intakes still being written, closed cases last."""
+    return sql_case((status == "active", 0), (status == "draft", 1), else_=2)
 
 
 def week_ends_on(today: date) -> date:
@@ -132,33 +145,43 @@ def _rows(session: Session, cases: list[Case]) -> list[CaseRow]:
                     c.risk_level if is_readable(clients.get(c.client_id)) else None) for c in cases]
 
 
+def _cases_in_order(session: Session, ids: Select) -> list[Case]:
+    """The cases whose ids the query gives, loaded in one go and kept in its order."""
+    wanted = list(session.scalars(ids))
+    loaded = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(wanted)))} \
+        if wanted else {}
+    return [loaded[case_id] for case_id in wanted if case_id in loaded]
+
+
 def my_cases(session: Session, user: Any, *, page: int = 1,
-             per_page: int = CASES_PER_PAGE, mine: Optional[Select] = None) -> list[CaseRow]:
-    """One page of her cases: active first (next follow-up soonest), then drafts, closed last.
-    `mine` is my_cases_query(user) when the caller has built it already."""
-    query = (my_cases_query(user) if mine is None else mine).order_by(
-        STATUS_ORDER, Case.next_follow_up_on.asc().nulls_last(), Case.created_at.desc(), Case.id)
-    return _rows(session, list(session.scalars(query.limit(per_page).offset((page - 1) * per_page))))
+             per_page: int = CASES_PER_PAGE) -> list[CaseRow]:
+    """One page of her cases: active first (next follow-up soonest), then drafts, closed last."""
+    worklist = _worklist(user)
+    ids = (select(worklist.c.id)
+           .order_by(_status_order(worklist.c.status), worklist.c.next_follow_up_on.asc().nulls_last(),
+                     worklist.c.created_at.desc(), worklist.c.id)
+           .limit(per_page).offset((page - 1) * per_page))
+    return _rows(session, _cases_in_order(session, ids))
 
 
-def count_my_cases(session: Session, user: Any, mine: Optional[Select] = None) -> int:
-    query = my_cases_query(user) if mine is None else mine
-    return session.scalar(query.with_only_columns(func.count(Case.id)).order_by(None)) or 0
+def count_my_cases(session: Session, user: Any) -> int:
+    return session.scalar(select(func.count()).select_from(_worklist(user))) or 0
 
 
-def my_drafts(session: Session, user: Any, mine: Optional[Select] = None) -> list[CaseRow]:
-    query = (my_cases_query(user) if mine is None else mine).where(Case.status == "draft")
-    return _rows(session, list(session.scalars(query.order_by(Case.created_at.desc())
-                                                    .limit(CASES_PER_PAGE))))
+def my_drafts(session: Session, user: Any) -> list[CaseRow]:
+    worklist = _worklist(user)
+    ids = (select(worklist.c.id).where(worklist.c.status == "draft")
+           .order_by(worklist.c.created_at.desc(), worklist.c.id).limit(CASES_PER_PAGE))
+    return _rows(session, _cases_in_order(session, ids))
 
 
-def follow_ups_due(session: Session, user: Any, today: date,
-                   mine: Optional[Select] = None) -> list[CaseRow]:
+def follow_ups_due(session: Session, user: Any, today: date) -> list[CaseRow]:
     """Her open cases with a follow-up from today to the end of this week, soonest first."""
-    query = (my_cases_query(user) if mine is None else mine).where(
-        Case.status != "closed", Case.next_follow_up_on >= today,
-        Case.next_follow_up_on <= week_ends_on(today),
-    ).order_by(Case.next_follow_up_on, Case.code)
+    worklist = _worklist(user)
+    due = select(worklist.c.id).where(worklist.c.status != "closed",
+                                      worklist.c.next_follow_up_on >= today,
+                                      worklist.c.next_follow_up_on <= week_ends_on(today))
+    query = select(Case).where(Case.id.in_(due)).order_by(Case.next_follow_up_on, Case.code)
     return _rows(session, list(session.scalars(query)))
 
 
@@ -212,12 +235,11 @@ def _cases_named_by(session: Session, user: Any, entries: list[AuditEntry]) -> d
 def dashboard_for(session: Session, user: Any, page: int = 1) -> Dashboard:
     """Everything on her dashboard; the read is audited (how many cases, never who)."""
     day = today()
-    mine = my_cases_query(user)
-    pages = max(1, -(-count_my_cases(session, user, mine) // CASES_PER_PAGE))
+    pages = max(1, -(-count_my_cases(session, user) // CASES_PER_PAGE))
     page = min(max(page, 1), pages)
-    cases = my_cases(session, user, page=page, mine=mine)
-    dashboard = Dashboard(cases=cases, drafts=my_drafts(session, user, mine),
-                          follow_ups=follow_ups_due(session, user, day, mine),
+    cases = my_cases(session, user, page=page)
+    dashboard = Dashboard(cases=cases, drafts=my_drafts(session, user),
+                          follow_ups=follow_ups_due(session, user, day),
                           week_ends_on=week_ends_on(day),
                           activity=recent_activity(session, user), page=page, pages=pages)
     record(session, "cases.listed", actor=user, details={"cases": len(cases), "page": page})
@@ -235,7 +257,7 @@ def search_my_clients(session: Session, user: Any, text: str, by: str) -> list[S
     cases_by_client: dict[str, list[Case]] = {client_id: [] for client_id in ids}
     if ids:
         query = permitted_cases(user).where(Case.client_id.in_(ids)).order_by(
-            STATUS_ORDER, Case.created_at.desc())
+            _status_order(Case.status), Case.created_at.desc())
         for found in session.scalars(query):
             cases_by_client[found.client_id].append(found)
     results = sorted((SearchResult(client, client_name(client), cases_by_client[client.id])
