@@ -201,13 +201,16 @@ def open_for_partner(session: Session, user: Any, referral: Referral) -> Optiona
     return referral.packet if readable else None
 
 
-def packet_for_print(session: Session, case: Case, referral: Referral, *, actor: Any) -> dict[str, Any]:
-    """The packet for the printed referral (for a partner with no account); audited."""
+def packet_for_print(session: Session, case: Case, referral: Referral, *, actor: Any,
+                     language: str) -> dict[str, Any]:
+    """The packet for the printed referral (for a partner with no account); audited with the
+    language it is printed in."""
     if referral.status not in PRINTABLE or referral.content_erased_at is not None:
         raise InvalidTransition(_("Only a referral that was sent and is still under way can be "
                                   "printed; its packet is not available."))
     audit(session, "referral.printed", actor=actor, target_type="referral", target_id=referral.id,
-          details={"case_id": case.id, "organisation_id": referral.organisation_id})
+          details={"case_id": case.id, "organisation_id": referral.organisation_id,
+                   "language": language})
     return referral.packet or {}
 
 

@@ -242,11 +242,12 @@ def record_outcome(case_id: str, referral_id: str) -> Response | Page:
 def print_referral(case_id: str, referral_id: str) -> Page:
     case = _case(case_id)
     referral = _referral(case, referral_id)
-    packet = queries.packet_for_print(db.session, case, referral, actor=_me())
+    language = _print_language()
+    packet = queries.packet_for_print(db.session, case, referral, actor=_me(), language=language)
     names = queries.organisation_names(db.session, [referral.organisation_id])
     # The partner's language, which need not be hers: the whole page, labels of the packet
     # and dates included, is rendered in it.
-    with force_locale(_print_language()):
+    with force_locale(language):
         return _page("referrals/print.html", referral=referral, packet=packet,
                      partner_name=names.get(referral.organisation_id, ""))
 

@@ -4,6 +4,7 @@ after the referral ends its content is erased while its history (and the statist
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -177,6 +178,8 @@ def test_the_printout_is_made_in_the_partners_language(db, client, counsellor, l
     assert f'<html lang="{language}" dir="{direction}">' in html
     assert words in html and "Eleni" in html
     assert "Confidential" not in html
+    [printed] = entries(db, "referral.printed", referral_id)
+    assert json.loads(printed.details)["language"] == language
     # Her own pages stay in her language; an unknown code is ignored.
     assert '<html lang="en"' in client.get(f"/cases/{case.id}").get_data(as_text=True)
     unknown = client.get(f"/cases/{case.id}/referrals/{referral_id}/print?lang=xx")
