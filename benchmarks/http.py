@@ -115,7 +115,7 @@ def gunicorn(instance: Path, port: int, redis_url: str) -> Iterator[None]:
                 if Browser(port).get("/health")[0] == 200:
                     break
             except OSError:
-                pass
+                time.sleep(0.1)  # not listening yet
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"gunicorn did not start; see {log.name}")
             time.sleep(0.2)

@@ -84,7 +84,7 @@ class CreateUserForm(_RoleFields):
 
 
 class ChangeRoleForm(_RoleFields):
-    pass
+    """A role (and, for a shelter partner, her organisation) for an existing account."""
 
 
 class ConfirmForm(FlaskForm):

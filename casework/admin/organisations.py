@@ -40,7 +40,7 @@ class InvalidOrganisationData(DomainError):
 
 
 class OrganisationNotFound(NotFound):
-    pass
+    """No partner organisation with that id."""
 
 
 def kind_label(kind: str) -> str:

@@ -70,19 +70,20 @@ class SectionForm(FlaskForm):
 
 
 class IdentitySection(SectionForm, IdentityFields):
-    pass
+    """The identity fields of the client form, with the versions the intake page saves against."""
 
 
 class ContactsSection(SectionForm, ContactsFields):
-    pass
+    """The contact fields of the client form, with the versions the intake page saves against."""
 
 
 class ProfileSection(SectionForm, ProfileFields):
-    pass
+    """The demographic fields of the client form, with the versions the intake page saves against."""
 
 
 class DiscriminationSection(SectionForm, DiscriminationFields):
-    pass
+    """The discrimination factors of the client form, with the versions the intake page saves
+    against."""
 
 
 class ReferralSection(SectionForm):

@@ -215,4 +215,5 @@ class CloseForm(_Versioned, _RecordForm):
 
 
 class ReopenForm(_Versioned, FlaskForm):
-    pass
+    """Reopening a closed case: only the version it was read at (the CSRF token comes with the
+    form)."""
