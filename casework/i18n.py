@@ -26,5 +26,12 @@ def select_locale() -> Optional[str]:
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def requested_language() -> Optional[str]:
+    """The `lang` of the request when it is a supported language; otherwise None (absent or
+    unknown codes are ignored)."""
+    requested = request.args.get("lang")
+    return requested if requested in supported_locales() else None
+
+
 def text_direction(locale: str) -> str:
     return "rtl" if locale.split("_")[0] in RIGHT_TO_LEFT else "ltr"

@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 from sqlalchemy.orm import Session
 
@@ -23,11 +24,14 @@ from casework.auth.second_factor import check_totp, enable_second_factor, replac
 from casework.auth.signin import (MAX_UNLOCK_FAILURES, check_unlock, guarded_check,
                                   record_lock, remaining_recovery_codes)
 from casework.clock import as_utc, now
+from casework.i18n import requested_language
 from casework.security.passwords import verify_password
 from casework.security.runtime_hasher import password_hasher
 from casework.security.sessions import open_sessions_of
 
 REAUTH_AT = "reauth_at"
+# The one answer to a wrong password or code, whichever it was.
+REFUSED = _l("That did not work. Check your password and code, or wait a moment and try again.")
 LOCKED = "locked"  # read by casework.security.access, which sends every page to auth.unlock
 UNLOCK_FAILURES = "unlock_failures"
 # Where a redirect may go by name; anything else must be a same-site path.
@@ -71,10 +75,8 @@ def requires_recent_reauth(view: View) -> View:
 
 
 def _back_to_this_page() -> str:
-    language = request.args.get("lang")
-    if language in current_app.config["LANGUAGES"]:
-        return f"{request.path}?{urlencode({'lang': language})}"
-    return request.path
+    language = requested_language()
+    return f"{request.path}?{urlencode({'lang': language})}" if language else request.path
 
 
 def lock_screen(dbs: Session, user: User) -> None:
@@ -137,7 +139,8 @@ def needs_code(user: User) -> bool:
 
 def reauthenticate(dbs: Session, user: User, password: str, code: Optional[str], *,
                    device_cookie: Optional[str]) -> None:
-    """Check her password and code again (SigninFailed otherwise; counted in her backoff)."""
+    """Check her password and code again (SigninFailed otherwise; counted in her backoff), and
+    remember in her session that she has just done so."""
     def matches() -> bool:
         right = verify_password(user.password_hash, password, password_hasher())
         if needs_code(user):
@@ -148,6 +151,7 @@ def reauthenticate(dbs: Session, user: User, password: str, code: Optional[str],
     guarded_check(dbs, user, device_cookie, stage="reauth", check=matches,
                   action="auth.reauth_failed")
     record(dbs, "auth.reauthenticated", actor=user, target_type="user", target_id=user.id)
+    mark_reauthenticated()
 
 
 def replace_second_factor(dbs: Session, user: User, secret: str, code: str) -> Optional[list[str]]:

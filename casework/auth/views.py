@@ -248,10 +248,7 @@ def reauthenticate() -> Page | Response:
         reauth.reauthenticate(db.session, user, form.password.data, form.code.data,
                               device_cookie=flow.device_cookie())
     except SigninFailed:
-        return _refused("auth/reauthenticate.html",
-                        _("That did not work. Check your password and code, or wait a moment "
-                          "and try again."), **context)
-    reauth.mark_reauthenticated()
+        return _refused("auth/reauthenticate.html", str(reauth.REFUSED), **context)
     db.session.commit()
     return redirect(reauth.safe_target(form.next.data, "core.home"))
 

@@ -21,7 +21,7 @@ from casework.cases.access import case_for
 from casework.cases.models import Case
 from casework.errors import StaleEdit
 from casework.extensions import db
-from casework.i18n import supported_locales
+from casework.i18n import requested_language
 from casework.referrals import queries, service
 from casework.referrals.forms import (EditReferralForm, OutcomeForm, ReferralForm, SendForm,
                                       WithdrawForm)
@@ -254,8 +254,5 @@ def print_referral(case_id: str, referral_id: str) -> Page:
 
 def _print_language() -> str:
     """`lang` when it is one of the supported languages; otherwise (absent or unknown) hers."""
-    requested = request.args.get("lang")
-    if requested in supported_locales():
-        return requested
-    return str(get_locale())
+    return requested_language() or str(get_locale())
 

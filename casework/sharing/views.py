@@ -131,13 +131,11 @@ def _confirmed(form: BreakGlassForm) -> bool:
                               device_cookie=flow.device_cookie())
     except SigninFailed:
         form.code.data = ""  # used up either way; nothing typed as a secret is shown back
-        form.form_errors.append(_("That did not work. Check your password and code, or wait a "
-                                  "moment and try again."))
+        form.form_errors.append(str(reauth.REFUSED))
         return False
     # Kept whatever happens next: a refusal of the case rolls back its own transaction, and
     # the check (its audit entry, the code marked as used) must not go with it.
     db.session.commit()
-    reauth.mark_reauthenticated()
     return True
 
 
